@@ -1,0 +1,1 @@
+"""pipeline: render infinitely zooming DeepDream videos from a photo or noise."""

@@ -1,0 +1,95 @@
+"""The camera: per-second zoom, rotation and pan (constants or keyframes) -> one affine warp per frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.errors import UserError
+from pipeline.keyframes import Keyframed, parse_keyframes
+
+BORDERS = {"reflect": cv2.BORDER_REFLECT_101, "replicate": cv2.BORDER_REPLICATE, "wrap": cv2.BORDER_WRAP}
+
+
+@dataclass
+class MotionConfig:
+    # Each of these is a number or a keyframe string such as "0:(1.02), 4:(1.05)" (times in seconds).
+    zoom: str = "1.0"  # zoom factor per second about the centre; > 1 dives in, 1 holds still
+    angle: str = "0"  # rotation in degrees per second, counter-clockwise
+    shift_x: str = "0"  # pan in frame widths per second; positive moves the picture right
+    shift_y: str = "0"  # pan in frame heights per second; positive moves the picture down
+    border: str = "reflect"  # what fills pixels pulled in from outside the frame: reflect | replicate | wrap
+
+    def __post_init__(self) -> None:
+        if self.border not in BORDERS:
+            raise UserError(f"motion.border must be one of {', '.join(BORDERS)}, got {self.border!r}")
+        for name in ("zoom", "angle", "shift_x", "shift_y"):
+            parse_keyframes(getattr(self, name), name=f"motion.{name}")
+
+
+class Camera:
+    """Turns per-second rates into the warp between frame t and the next one (`rate ** (1/fps)` for
+    zoom, `rate / fps` for the rest), so a video moves the same at 24 and 60 fps."""
+
+    def __init__(self, cfg: MotionConfig, fps: float, width: int, height: int):
+        self.fps, self.width, self.height = fps, width, height
+        self.border = BORDERS[cfg.border]
+        self.curves: dict[str, Keyframed] = {
+            name: parse_keyframes(getattr(cfg, name), name=f"motion.{name}")
+            for name in ("zoom", "angle", "shift_x", "shift_y")
+        }
+
+    def values_at(self, t: float) -> dict[str, float]:
+        """The per-second rates in force at time t (seconds)."""
+        values = {name: curve(t) for name, curve in self.curves.items()}
+        if values["zoom"] <= 0:
+            raise UserError(
+                f"motion.zoom must stay above 0 (1.0 holds still), but is {values['zoom']:g} at t={t:g}s"
+            )
+        return values
+
+    def matrix(self, t: float) -> np.ndarray:
+        """2x3 affine that moves the frame shown at t to the frame shown one frame later."""
+        rates = self.values_at(t)
+        centre = np.array([(self.width - 1) / 2.0, (self.height - 1) / 2.0])
+        shift = np.array([rates["shift_x"] * self.width, rates["shift_y"] * self.height])
+        return frame_step(rates["zoom"], rates["angle"], centre, shift, self.fps)
+
+    def warp(self, frame: np.ndarray, t: float) -> np.ndarray:
+        """Move the camera one frame. Cubic keeps detail through hundreds of feedback warps; it
+        overshoots, so the result is clipped back into [0, 1]."""
+        warped = cv2.warpAffine(
+            frame,
+            self.matrix(t),
+            (self.width, self.height),
+            flags=cv2.INTER_CUBIC,
+            borderMode=self.border,
+        )
+        return np.clip(warped, 0.0, 1.0)
+
+
+def _similarity(scale: float, angle_deg: float) -> np.ndarray:
+    """2x2 part of cv2.getRotationMatrix2D: scale and counter-clockwise rotation in image coordinates."""
+    a, b = scale * np.cos(np.radians(angle_deg)), scale * np.sin(np.radians(angle_deg))
+    return np.array([[a, b], [-b, a]])
+
+
+def frame_step(zoom: float, angle: float, centre: np.ndarray, shift: np.ndarray, fps: float) -> np.ndarray:
+    """One frame's share of a second's motion (zoom and rotation about `centre`, then `shift` pixels).
+
+    A second of motion is a similarity x -> S x + t. Its per-frame step keeps the same fixed point p
+    (S p + t = p) and takes the fps-th root of the scale and 1/fps of the angle, so fps steps compose
+    to exactly that second at any frame rate; linear per-frame shares would not.
+    """
+    per_second = _similarity(zoom, angle)
+    translation = centre - per_second @ centre + shift
+    step = _similarity(zoom ** (1.0 / fps), angle / fps)
+    fixed = np.eye(2) - per_second
+    if abs(np.linalg.det(fixed)) < 1e-12:  # a pure pan has no fixed point: share it out evenly
+        step_translation = translation / fps
+    else:
+        point = np.linalg.solve(fixed, translation)
+        step_translation = point - step @ point
+    return np.hstack([step, step_translation[:, None]])

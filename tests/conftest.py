@@ -1,0 +1,67 @@
+"""Shared fixtures: the real Hydra config shrunk to tiny sizes, and a toy network for dreamer mechanics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+from torch import nn
+
+from pipeline.config import RenderConfig, register_configs
+
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+
+# Small enough for 2 CPU cores, big enough for conv5 layers at 2 octaves.
+TINY = [
+    "model.weights=random",
+    "width=64",
+    "height=48",
+    "frames=2",
+    "dream.octaves=2",
+    "dream.steps=2",
+    "dream.jitter=4",
+    "video.preset=ultrafast",
+]
+
+
+def compose_config(*overrides: str) -> RenderConfig:
+    """Compose the real conf/ (schema, presets, defaults list) with TINY then `overrides` on top."""
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose(config_name="render", overrides=[*TINY, *overrides])
+    return OmegaConf.to_object(cfg)
+
+
+@pytest.fixture
+def tiny_config():
+    return compose_config
+
+
+class ToyFeatures(nn.Module):
+    """Two seeded conv layers named like taps: the dreamer sees the same interface as VGG19's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        generator = torch.Generator().manual_seed(0)
+        self.first = nn.Conv2d(3, 8, 3, padding=1)
+        self.second = nn.Conv2d(8, 8, 3, padding=1, stride=2)
+        with torch.no_grad():
+            for conv in (self.first, self.second):
+                conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator) * 0.3)
+                conv.bias.zero_()
+        self.requires_grad_(False)
+
+    def forward(self, image: torch.Tensor, layers: Iterable[str]) -> dict[str, torch.Tensor]:
+        first = torch.relu(self.first(image))
+        second = torch.relu(self.second(first))
+        available = {"first": first, "second": second}
+        return {name: available[name] for name in layers}
+
+
+@pytest.fixture
+def toy_features() -> ToyFeatures:
+    return ToyFeatures()

@@ -1,0 +1,96 @@
+"""End to end: the real CLI in a subprocess, as a user runs it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.video import probe
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+TINY = [
+    "model.weights=random",
+    "width=64",
+    "height=48",
+    "dream.octaves=2",
+    "dream.steps=2",
+    "video.preset=ultrafast",
+]
+
+
+def run_cli(*args, env=None, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.render", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _assert_one_line_error(result, *fragments):
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_renders_a_video_into_the_run_directory(tmp_path):
+    run_dir = tmp_path / "run"
+    result = run_cli(*TINY, "frames=3", "layer_schedule=deep", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 0, result.stderr
+    assert len(list((run_dir / "frames").glob("*.png"))) == 3
+    info = probe(run_dir / "dream.mp4")
+    assert info["frames"] == 3 and tuple(info["size"]) == (64, 48) and info["codec"].startswith("h264")
+    assert (run_dir / ".hydra/config.yaml").is_file() and (run_dir / "render.log").is_file()
+    assert "frame 3/3" in (run_dir / "render.log").read_text()
+
+
+def test_bad_layer_name(tmp_path):
+    result = run_cli(
+        *TINY, "layer_schedule=single", "layer_schedule.layer=conv9_1", f"hydra.run.dir={tmp_path}"
+    )
+    _assert_one_line_error(result, "conv9_1", "conv1_1")
+
+
+def test_missing_input_file(tmp_path):
+    result = run_cli(*TINY, f"input={tmp_path / 'missing.jpg'}", f"hydra.run.dir={tmp_path / 'run'}")
+    _assert_one_line_error(result, "missing.jpg", "input")
+    assert not (tmp_path / "run" / "frames").exists()
+
+
+def test_offline_without_cached_weights(tmp_path):
+    env = {
+        "TORCH_HOME": str(tmp_path / "torch"),
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+    }
+    args = [a for a in TINY if not a.startswith("model.")]
+    result = run_cli(*args, "model.weights=imagenet", f"hydra.run.dir={tmp_path / 'run'}", env=env)
+    _assert_one_line_error(result, "vgg19-dcbb9e9d.pth", "model.weights=")
+
+
+def test_help_and_cfg_show_the_settings():
+    help_text = run_cli("--help").stdout
+    assert "layer_schedule" in help_text and "motion" in help_text and "pipeline.render" in help_text
+    job = run_cli("--cfg", "job").stdout
+    for key in (
+        "input:",
+        "width:",
+        "frames:",
+        "fps:",
+        "seed:",
+        "device:",
+        "weights:",
+        "octaves:",
+        "octave_scale:",
+        "lr:",
+        "jitter:",
+    ):
+        assert key in job

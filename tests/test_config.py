@@ -1,0 +1,76 @@
+from pathlib import Path
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from omegaconf.errors import ValidationError
+
+from pipeline.errors import UserError
+from tests.conftest import CONF_DIR, compose_config
+
+
+def _presets(group):
+    return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml"))
+
+
+def test_presets_exist():
+    assert "deep" in _presets("layer_schedule") and "zoom" in _presets("motion")
+
+
+@pytest.mark.parametrize("preset", _presets("layer_schedule"))
+def test_every_layer_schedule_composes(preset):
+    cfg = compose_config(f"layer_schedule={preset}")
+    assert cfg.layer_schedule.deepest_layer()
+
+
+@pytest.mark.parametrize("preset", _presets("motion"))
+def test_every_motion_preset_composes(preset):
+    cfg = compose_config(f"motion={preset}")
+    assert float(cfg.motion.zoom.split(":")[-1].strip("() ")) > 0 or ":" in cfg.motion.zoom
+
+
+def test_defaults_are_the_documented_ones():
+    cfg = compose_config()
+    assert cfg.model.weights == "random"  # TINY
+    assert cfg.device == "auto" and cfg.fps == 24.0
+    default = Path(CONF_DIR / "render.yaml").read_text()
+    assert "layer_schedule: deep" in default and "motion: zoom" in default
+
+
+def test_preset_stages_hold_exactly_their_own_layers():
+    from pipeline.schedule import LayerSchedule
+
+    cfg = compose_config("layer_schedule=deep", "frames=10")
+    assert LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frames).weights_at(0) == {"conv3_1": 1.0}
+
+
+def test_single_layer_from_the_command_line():
+    cfg = compose_config("layer_schedule=single", "layer_schedule.layer=conv3_2")
+    assert cfg.layer_schedule.deepest_layer() == "conv3_2"
+
+
+def test_typo_fails_at_compose_time():
+    with pytest.raises(ConfigCompositionException):
+        compose_config("dream.octavs=3")
+
+
+def test_wrong_type_fails_at_compose_time():
+    with pytest.raises((ConfigCompositionException, ValidationError)):
+        compose_config("width=wide")
+
+
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        ("width=65", "even"),
+        ("height=0", "height"),
+        ("frames=0", "frames"),
+        ("fps=0", "fps"),
+        ("device=gpu", "device"),
+        ("input=/no/such/photo.jpg", "no file"),
+        ("dream.octave_scale=0.9", "octave_scale"),
+        ("layer_schedule.layer=conv6_1", "conv6_1"),
+    ],
+)
+def test_bad_values_are_refused_with_the_setting_named(override, fragment):
+    with pytest.raises(UserError, match=fragment):
+        compose_config(override)
