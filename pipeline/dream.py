@@ -10,7 +10,9 @@ import torch
 from torchvision.transforms.v2 import functional as tvf
 
 from pipeline.errors import UserError
+from pipeline.keyframes import parse_keyframes
 from pipeline.pixels import PixelSpace
+from pipeline.pyramid import octave_sizes
 
 # A feature extractor: image (N, 3, H, W) and layer names -> {layer: activation}. VGG19 taps in
 # production, a toy net in tests.
@@ -22,31 +24,43 @@ LayerWeights = Mapping[str, float]
 class DreamConfig:
     octaves: int = 4  # pyramid levels; the smallest is the frame shrunk by octave_scale ** (octaves - 1)
     octave_scale: float = 1.4  # size ratio between neighbouring levels
-    steps: int = 10  # gradient-ascent steps at each level
-    lr: float = 0.09  # step size, in ImageNet-normalised pixel units (the gradient is normalised first)
+    steps: str = "10"  # gradient-ascent steps per level; a number or keyframes over time ("0:(10), 5:(4)")
+    lr: str = "0.09"  # step size in ImageNet-normalised pixel units (gradient is normalised); or keyframes
     jitter: int = 32  # largest random roll, in pixels, applied before each step and undone after
     smoothing: float = 0.5  # base sigma (pixels) of the gradient-smoothing cascade; grows over the steps
 
     def __post_init__(self) -> None:
-        for name in ("octaves", "steps"):
-            if getattr(self, name) < 1:
-                raise UserError(f"dream.{name} must be at least 1, got {getattr(self, name)}")
+        if self.octaves < 1:
+            raise UserError(f"dream.octaves must be at least 1, got {self.octaves}")
         if self.octave_scale <= 1.0:
             raise UserError(f"dream.octave_scale must be above 1 (1.4 is typical), got {self.octave_scale}")
-        if self.lr <= 0:
-            raise UserError(f"dream.lr must be positive (0.09 is typical), got {self.lr}")
         if self.jitter < 0:
             raise UserError(f"dream.jitter must be 0 or more pixels, got {self.jitter}")
         if self.smoothing <= 0:
             raise UserError(f"dream.smoothing must be positive (0.5 is typical), got {self.smoothing}")
+        self.at(0.0)  # parses the keyframes and checks the first values
+
+    def at(self, t: float) -> DreamParams:
+        """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds."""
+        steps = round(parse_keyframes(self.steps, name="dream.steps")(t))
+        lr = parse_keyframes(self.lr, name="dream.lr")(t)
+        if steps < 1:
+            raise UserError(f"dream.steps must be at least 1, but is {steps} at t={t:g}s")
+        if lr <= 0:
+            raise UserError(f"dream.lr must be positive (0.09 is typical), but is {lr:g} at t={t:g}s")
+        return DreamParams(self.octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing)
 
 
-def octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
-    """(h, w) of each pyramid level, smallest first, ending at the full size."""
-    return [
-        (max(1, round(height / scale**level)), max(1, round(width / scale**level)))
-        for level in reversed(range(octaves))
-    ]
+@dataclass(frozen=True)
+class DreamParams:
+    """DreamConfig resolved to plain numbers for one frame (see DreamConfig for units)."""
+
+    octaves: int = 4
+    octave_scale: float = 1.4
+    steps: int = 10
+    lr: float = 0.09
+    jitter: int = 32
+    smoothing: float = 0.5
 
 
 def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:
@@ -68,7 +82,7 @@ def ascent_step(
     image: torch.Tensor,
     features: Features,
     layer_weights: LayerWeights,
-    cfg: DreamConfig,
+    cfg: DreamParams,
     step: int,
     generator: torch.Generator,
     space: PixelSpace,
@@ -96,7 +110,7 @@ def dream(
     image: torch.Tensor,
     features: Features,
     layer_weights: LayerWeights,
-    cfg: DreamConfig,
+    cfg: DreamParams,
     generator: torch.Generator,
     space: PixelSpace,
 ) -> torch.Tensor:
@@ -118,22 +132,3 @@ def frame_generator(seed: int, frame_index: int) -> torch.Generator:
     identically, in any order, on any device."""
     state = np.random.SeedSequence([seed, frame_index]).generate_state(1, dtype=np.uint64)[0]
     return torch.Generator().manual_seed(int(state) & 0x7FFF_FFFF_FFFF_FFFF)
-
-
-def check_pyramid(height: int, width: int, cfg: DreamConfig, min_side: int, layer: str) -> None:
-    """Refuse a pyramid whose smallest level is too small for the deepest layer, saying what would work."""
-    smallest = octave_sizes(height, width, cfg.octaves, cfg.octave_scale)[0]
-    if min(smallest) >= min_side:
-        return
-    fitting = [
-        n
-        for n in range(1, cfg.octaves)
-        if min(octave_sizes(height, width, n, cfg.octave_scale)[0]) >= min_side
-    ]
-    advice = f"use dream.octaves={max(fitting)} or fewer" if fitting else "use a larger frame"
-    short_side = min_side * cfg.octave_scale ** (cfg.octaves - 1)
-    raise UserError(
-        f"dream.octaves={cfg.octaves} at octave_scale={cfg.octave_scale} shrinks the {width}x{height} frame "
-        f"to {smallest[1]}x{smallest[0]} px, but layer {layer} needs at least {min_side} px per side: "
-        f"{advice}, a smaller dream.octave_scale, or a frame at least {short_side:.0f} px on its short side"
-    )

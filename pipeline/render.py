@@ -19,11 +19,12 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.config import RenderConfig, register_configs
 from pipeline.device import resolve_device
-from pipeline.dream import LayerWeights, check_pyramid, dream, frame_generator
+from pipeline.dream import LayerWeights, dream, frame_generator
 from pipeline.errors import UserError
 from pipeline.image import load_image, noise_image, save_png
 from pipeline.motion import Camera
 from pipeline.pixels import PixelSpace
+from pipeline.pyramid import check_pyramid
 from pipeline.schedule import LayerSchedule
 from pipeline.vgg import FeatureTaps, pools_before
 from pipeline.video import Mp4Writer
@@ -66,7 +67,8 @@ class Renderer:
         self.device = resolve_device(cfg.device)
         self.schedule = LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frames)
         deepest = cfg.layer_schedule.deepest_layer()
-        check_pyramid(cfg.height, cfg.width, cfg.dream, 2 ** pools_before(deepest), deepest)
+        min_side = 2 ** pools_before(deepest)  # the deepest layer must still see at least 1x1
+        check_pyramid(cfg.height, cfg.width, cfg.dream.octaves, cfg.dream.octave_scale, min_side, deepest)
         self.camera = Camera(cfg.motion, cfg.fps, cfg.width, cfg.height)
         self.frames_dir = out_dir / "frames"
         if any(self.frames_dir.glob("*.png")):
@@ -84,9 +86,8 @@ class Renderer:
 
     def dream(self, frame: np.ndarray, weights: LayerWeights, index: int) -> np.ndarray:
         image = self.space.encode(frame)
-        dreamed = dream(
-            image, self.taps, weights, self.cfg.dream, frame_generator(self.cfg.seed, index), self.space
-        )
+        params = self.cfg.dream.at(index / self.cfg.fps)
+        dreamed = dream(image, self.taps, weights, params, frame_generator(self.cfg.seed, index), self.space)
         return self.space.decode(dreamed)
 
     def frame_path(self, index: int) -> Path:

@@ -74,3 +74,23 @@ def test_wrong_type_fails_at_compose_time():
 def test_bad_values_are_refused_with_the_setting_named(override, fragment):
     with pytest.raises(UserError, match=fragment):
         compose_config(override)
+
+
+def _all_presets():
+    return [f"{group}={name}" for group in ("layer_schedule", "motion") for name in _presets(group)]
+
+
+@pytest.mark.parametrize("preset", _all_presets())
+def test_every_preset_renders_two_tiny_frames(preset, tmp_path):
+    from pipeline.render import render
+    from pipeline.video import probe
+
+    cfg = compose_config(preset, "frames=2")
+    path = render(cfg, tmp_path)
+    assert probe(path)["frames"] == 2
+    assert len(list((tmp_path / "frames").glob("*.png"))) == 2
+
+
+def test_issue_presets_are_all_there():
+    assert {"single", "shallow", "deep", "all_layers", "cycle"} <= set(_presets("layer_schedule"))
+    assert {"still", "zoom", "zoom_rotate", "spiral", "drift"} <= set(_presets("motion"))

@@ -2,17 +2,10 @@ import pytest
 import torch
 
 import pipeline.dream as dream_module
-from pipeline.dream import (
-    DreamConfig,
-    check_pyramid,
-    dream,
-    frame_generator,
-    objective,
-    octave_sizes,
-    smooth,
-)
+from pipeline.dream import DreamConfig, DreamParams, dream, frame_generator, objective, smooth
 from pipeline.errors import UserError
 from pipeline.pixels import PixelSpace
+from pipeline.pyramid import check_pyramid, octave_sizes
 from pipeline.vgg import FeatureTaps
 from pipeline.weights import random_features
 
@@ -27,7 +20,7 @@ def _image(seed=0, size=(40, 48)):
 def test_objective_rises_on_a_toy_net(toy_features):
     image = _image()
     weights = {"first": 0.3, "second": 1.0}
-    cfg = DreamConfig(octaves=1, steps=8, jitter=2, lr=0.05)
+    cfg = DreamParams(octaves=1, steps=8, jitter=2, lr=0.05)
     dreamed = dream(image, toy_features, weights, cfg, frame_generator(0, 0), SPACE)
     before, after = objective(image, toy_features, weights), objective(dreamed, toy_features, weights)
     assert after > before * 1.2
@@ -39,13 +32,13 @@ def test_objective_rises_on_random_vgg19():
     image = space.encode(torch.rand(48, 64, 3, generator=torch.Generator().manual_seed(1)).numpy())
     weights = {"conv3_1": 1.0}
     dreamed = dream(
-        image, taps, weights, DreamConfig(octaves=2, steps=3, jitter=4), frame_generator(0, 0), space
+        image, taps, weights, DreamParams(octaves=2, steps=3, jitter=4), frame_generator(0, 0), space
     )
     assert objective(dreamed, taps, weights) > objective(image, taps, weights)
 
 
 def test_dream_stays_in_the_valid_pixel_range(toy_features):
-    cfg = DreamConfig(octaves=2, steps=6, lr=2.0, jitter=3)
+    cfg = DreamParams(octaves=2, steps=6, lr=2.0, jitter=3)
     dreamed = dream(_image(), toy_features, {"second": 1.0}, cfg, frame_generator(0, 0), SPACE)
     frame = dreamed * SPACE.std + SPACE.mean
     assert frame.min() >= -1e-6 and frame.max() <= 1 + 1e-6
@@ -63,14 +56,14 @@ def test_no_op_steps_give_back_the_input_exactly(monkeypatch, toy_features):
     """Only detail travels between octaves: the full-size picture is never blurred by the pyramid."""
     monkeypatch.setattr(dream_module, "ascent_step", lambda image, *args: image)
     image = _image()
-    out = dream(image, toy_features, {"first": 1.0}, DreamConfig(octaves=3), frame_generator(0, 0), SPACE)
+    out = dream(image, toy_features, {"first": 1.0}, DreamParams(octaves=3), frame_generator(0, 0), SPACE)
     assert torch.allclose(out, image, atol=1e-6)
 
 
 def test_detail_dreamed_at_small_octaves_is_carried_to_full_size(monkeypatch, toy_features):
     monkeypatch.setattr(dream_module, "ascent_step", lambda image, *args: image + 0.01)
     image = _image()
-    cfg = DreamConfig(octaves=3, steps=4)
+    cfg = DreamParams(octaves=3, steps=4)
     out = dream(image, toy_features, {"first": 1.0}, cfg, frame_generator(0, 0), SPACE)
     # every octave's 4 steps added 0.01; all of it reached the full-size result
     assert torch.allclose(out - image, torch.full_like(image, 0.01 * 4 * 3), atol=1e-5)
@@ -92,7 +85,7 @@ def test_frame_randomness_depends_only_on_seed_and_index():
 
 
 def test_same_seed_same_dream(toy_features):
-    cfg = DreamConfig(octaves=2, steps=3)
+    cfg = DreamParams(octaves=2, steps=3)
 
     def run():
         return dream(_image(), toy_features, {"second": 1.0}, cfg, frame_generator(1, 2), SPACE)
@@ -102,10 +95,10 @@ def test_same_seed_same_dream(toy_features):
 
 def test_pyramid_too_small_for_the_layer_suggests_what_fits():
     with pytest.raises(UserError) as caught:
-        check_pyramid(40, 64, DreamConfig(octaves=4, octave_scale=1.4), 16, "conv5_1")
+        check_pyramid(40, 64, 4, 1.4, 16, "conv5_1")
     message = str(caught.value)
     assert "dream.octaves=3" in message and "conv5_1" in message and "\n" not in message
-    check_pyramid(72, 128, DreamConfig(octaves=4, octave_scale=1.4), 16, "conv5_1")  # 26 px: fits
+    check_pyramid(72, 128, 4, 1.4, 16, "conv5_1")  # 26 px: fits
 
 
 @pytest.mark.parametrize(
@@ -115,3 +108,15 @@ def test_pyramid_too_small_for_the_layer_suggests_what_fits():
 def test_bad_dream_settings_are_refused(field, value):
     with pytest.raises(UserError, match=f"dream.{field}"):
         DreamConfig(**{field: value})
+
+
+def test_strength_can_be_keyframed():
+    cfg = DreamConfig(steps="0:(10), 2:(4)", lr="0.09 + 0.01*t")
+    assert cfg.at(0.0).steps == 10 and cfg.at(1.0).steps == 7 and cfg.at(5.0).steps == 4
+    assert cfg.at(1.0).lr == pytest.approx(0.10)
+
+
+def test_strength_that_drops_out_of_range_later_is_refused_when_reached():
+    cfg = DreamConfig(lr="0:(0.1), 2:(-0.1)")
+    with pytest.raises(UserError, match="dream.lr"):
+        cfg.at(1.5)

@@ -97,3 +97,53 @@ def test_zoom_must_stay_positive():
 def test_bad_motion_settings_are_refused(field, value):
     with pytest.raises(UserError, match=field):
         MotionConfig(**{field: value})
+
+
+def test_zoom_and_rotation_turn_about_the_focal_point():
+    camera = Camera(
+        MotionConfig(zoom="1.5", angle="30", focus_x="0.25", focus_y="0.75"), fps=2, width=W, height=H
+    )
+    matrix = camera.matrix(0.0)
+    focus = np.array([0.25 * (W - 1), 0.75 * (H - 1)])
+    assert matrix[:, :2] @ focus + matrix[:, 2] == pytest.approx(focus)
+
+
+def test_covering_zoom_matches_the_closed_form_at_the_centre():
+    import math
+
+    from pipeline.motion import covering_zoom
+
+    width, height = 1281, 721  # (W-1)/(H-1) = 16/9 exactly in pixel-centre coordinates
+    needed = covering_zoom(1.0, np.array([(width - 1) / 2, (height - 1) / 2]), width, height)
+    a = math.radians(1.0)
+    assert needed == pytest.approx(math.cos(a) + (1280 / 720) * math.sin(a), rel=1e-6)
+    assert covering_zoom(0.0, np.array([10.0, 10.0]), width, height) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("preset", ["zoom_rotate", "spiral"])
+def test_rotating_presets_never_sample_outside_the_frame(preset):
+    import cv2
+
+    from tests.conftest import compose_config
+
+    cfg = compose_config(f"motion={preset}", "width=96", "height=54")
+    camera = Camera(cfg.motion, fps=24, width=96, height=54)
+    frame = np.full((54, 96, 3), 0.5, np.float32)
+    for index in range(120):
+        # a constant border of -1 marks every pixel that came from outside the frame
+        frame = cv2.warpAffine(
+            frame, camera.matrix(index / 24), (96, 54), flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT, borderValue=(-1, -1, -1),
+        )  # fmt: skip
+        assert frame.min() > 0.499, f"border pixels entered at frame {index}"
+
+
+def test_without_cover_rotation_would_expose_the_border():
+    import cv2
+
+    camera = Camera(MotionConfig(angle="6"), fps=24, width=96, height=54)
+    frame = np.full((54, 96, 3), 0.5, np.float32)
+    warped = cv2.warpAffine(
+        frame, camera.matrix(0.0), (96, 54), borderMode=cv2.BORDER_CONSTANT, borderValue=(-1, -1, -1)
+    )
+    assert warped.min() < 0.45  # so the cover test above is not passing vacuously
