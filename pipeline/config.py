@@ -7,10 +7,12 @@ from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
 
+from pipeline.audio import check_audio_file
 from pipeline.device import check_device_name
 from pipeline.dream import DreamConfig
 from pipeline.errors import UserError
 from pipeline.motion import MotionConfig
+from pipeline.precision import check_precision_name
 from pipeline.schedule import LayerScheduleConfig
 from pipeline.video import VideoConfig
 from pipeline.weights import ModelConfig
@@ -25,11 +27,13 @@ class RenderConfig:
     fps: float = 24.0  # frames per second of the video; motion and schedules are in seconds, so unaffected
     seed: int = 0  # seeds the noise, the random weights and every frame's jitter
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type (auto: fastest safe one)
     model: ModelConfig = field(default_factory=ModelConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)
     layer_schedule: LayerScheduleConfig = field(default_factory=LayerScheduleConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
     video: VideoConfig = field(default_factory=VideoConfig)
+    audio: str | None = None  # sound track (WAV/MP3/M4A/FLAC) as AAC, cut/padded to the video; null: none
 
     def __post_init__(self) -> None:
         for name in ("width", "height"):
@@ -44,10 +48,13 @@ class RenderConfig:
         if self.fps <= 0:
             raise UserError(f"fps must be positive (24, 30 or 60 are typical), got {self.fps}")
         check_device_name(self.device)
+        check_precision_name(self.precision)
         if self.input is not None and not Path(self.input).expanduser().is_file():
             raise UserError(
                 f"input: no file at {self.input}; pass an image path, or input=null to start from noise"
             )
+        if self.audio is not None:
+            check_audio_file(self.audio)
 
 
 def register_configs() -> None:

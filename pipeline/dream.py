@@ -13,6 +13,7 @@ from pipeline.errors import UserError
 from pipeline.keyframes import parse_keyframes
 from pipeline.pixels import PixelSpace
 from pipeline.pyramid import octave_sizes
+from pipeline.tiles import tiled_gradient
 
 # A feature extractor: image (N, 3, H, W) and layer names -> {layer: activation}. VGG19 taps in
 # production, a toy net in tests.
@@ -28,27 +29,52 @@ class DreamConfig:
     lr: str = "0.09"  # step size in ImageNet-normalised pixel units (gradient is normalised); or keyframes
     jitter: int = 32  # largest random roll, in pixels, applied before each step and undone after
     smoothing: float = 0.5  # base sigma (pixels) of the gradient-smoothing cascade; grows over the steps
+    # Video frames after the first start from the previous dream, zoomed: most of the dream is already
+    # there, so they need fewer octaves and steps. null: the same as the first frame.
+    frame_octaves: int | None = None  # pyramid levels for frames after the first
+    frame_steps: str | None = None  # steps per level for frames after the first (number or keyframes)
+    # Bounded memory at any size: levels above tile_pixels compute the gradient in tile x tile pieces
+    # (exactly the same gradient; margins cost extra time, so smaller levels run whole).
+    tile_pixels: int = 2_500_000  # pixels of a level above which it is tiled (1080p is 2.07 million)
+    tile: int = 1024  # side of a tile in pixels (memory grows with its square)
 
     def __post_init__(self) -> None:
-        if self.octaves < 1:
-            raise UserError(f"dream.octaves must be at least 1, got {self.octaves}")
+        for name in ("octaves", "frame_octaves"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise UserError(f"dream.{name} must be at least 1, got {value}")
         if self.octave_scale <= 1.0:
             raise UserError(f"dream.octave_scale must be above 1 (1.4 is typical), got {self.octave_scale}")
         if self.jitter < 0:
             raise UserError(f"dream.jitter must be 0 or more pixels, got {self.jitter}")
         if self.smoothing <= 0:
             raise UserError(f"dream.smoothing must be positive (0.5 is typical), got {self.smoothing}")
-        self.at(0.0)  # parses the keyframes and checks the first values
+        if self.tile < 16 or self.tile_pixels < 1:
+            raise UserError(
+                f"dream.tile must be >= 16 and dream.tile_pixels >= 1, got {self.tile}, {self.tile_pixels}"
+            )
+        self.at(0.0, first_frame=True)  # parses the keyframes and checks the first values
+        self.at(0.0, first_frame=False)
 
-    def at(self, t: float) -> DreamParams:
+    def at(self, t: float, first_frame: bool = True) -> DreamParams:
         """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds."""
-        steps = round(parse_keyframes(self.steps, name="dream.steps")(t))
+        octaves = self.octaves if first_frame or self.frame_octaves is None else self.frame_octaves
+        name, text = ("dream.steps", self.steps)
+        if not first_frame and self.frame_steps is not None:
+            name, text = ("dream.frame_steps", self.frame_steps)
+        steps = round(parse_keyframes(text, name=name)(t))
         lr = parse_keyframes(self.lr, name="dream.lr")(t)
         if steps < 1:
-            raise UserError(f"dream.steps must be at least 1, but is {steps} at t={t:g}s")
+            raise UserError(f"{name} must be at least 1, but is {steps} at t={t:g}s")
         if lr <= 0:
             raise UserError(f"dream.lr must be positive (0.09 is typical), but is {lr:g} at t={t:g}s")
-        return DreamParams(self.octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing)
+        return DreamParams(
+            octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing, self.tile_pixels, self.tile
+        )
+
+    @property
+    def most_octaves(self) -> int:
+        return max(self.octaves, self.frame_octaves or 0)
 
 
 @dataclass(frozen=True)
@@ -61,6 +87,8 @@ class DreamParams:
     lr: float = 0.09
     jitter: int = 32
     smoothing: float = 0.5
+    tile_pixels: int = 2_500_000
+    tile: int = 1024
 
 
 def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:
@@ -90,9 +118,15 @@ def ascent_step(
     """One step of gradient ascent on the input image (the network's weights never change)."""
     # 1. Jitter: roll by a random offset so the smoothed gradient's seams never stay in one place.
     dy, dx = torch.randint(-cfg.jitter, cfg.jitter + 1, (2,), generator=generator).tolist()
-    rolled = torch.roll(image, shifts=(dy, dx), dims=(-2, -1)).detach().requires_grad_(True)
-    # 2. Forward to the deepest chosen layer, backward to the pixels.
-    (grad,) = torch.autograd.grad(objective(rolled, features, layer_weights), rolled)
+    rolled = torch.roll(image, shifts=(dy, dx), dims=(-2, -1)).detach()
+    rolled = rolled.contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    # 2. Forward to the deepest chosen layer, backward to the pixels only (weights have no gradient).
+    #    Scaling by the pixel count keeps fp16 gradients from underflowing; step 4 removes the scale.
+    if rolled[0, 0].numel() > cfg.tile_pixels:
+        grad = tiled_gradient(rolled, features, layer_weights, cfg.tile)
+    else:
+        scaled = objective(rolled, features, layer_weights) * rolled[0, 0].numel()
+        (grad,) = torch.autograd.grad(scaled, rolled)
     # 3. Smooth, with a sigma that grows over the steps (coarser structure late in each octave).
     grad = smooth(grad, cfg.smoothing + 2.0 * (step + 1) / cfg.steps)
     # 4. Normalise so lr means the same at every layer, size and weight.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.errors import UserError
+from pipeline.vgg import pools_before
 
 
 def octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
@@ -13,10 +14,9 @@ def octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tu
     ]
 
 
-def check_pyramid(
-    height: int, width: int, octaves: int, octave_scale: float, min_side: int, layer: str
-) -> None:
+def check_pyramid(height: int, width: int, octaves: int, octave_scale: float, layer: str) -> None:
     """Refuse a pyramid whose smallest level is too small for the deepest layer, saying what would work."""
+    min_side = 2 ** pools_before(layer)  # every pool halves the image: the layer must still see 1x1
     smallest = octave_sizes(height, width, octaves, octave_scale)[0]
     if min(smallest) >= min_side:
         return

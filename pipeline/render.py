@@ -12,6 +12,7 @@ from pathlib import Path
 
 import hydra
 import numpy as np
+import torch
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
@@ -24,9 +25,9 @@ from pipeline.errors import UserError
 from pipeline.image import load_image, noise_image, save_png
 from pipeline.motion import Camera
 from pipeline.pixels import PixelSpace
+from pipeline.precision import Autocast, resolve_precision
 from pipeline.pyramid import check_pyramid
 from pipeline.schedule import LayerSchedule
-from pipeline.vgg import FeatureTaps, pools_before
 from pipeline.video import Mp4Writer
 from pipeline.weights import load_taps
 
@@ -37,7 +38,7 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
     """Dream `cfg.frames` frames into out_dir/frames/ and out_dir/<video.filename>; return the MP4's path."""
     renderer = Renderer(cfg, out_dir)
     frame = renderer.first_frame()
-    with Mp4Writer(renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video) as video:
+    with Mp4Writer(renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio) as video:
         with logging_redirect_tqdm():
             for index in tqdm(range(cfg.frames), unit="frame", desc="dreaming", dynamic_ncols=True):
                 started = time.perf_counter()
@@ -67,17 +68,20 @@ class Renderer:
         self.device = resolve_device(cfg.device)
         self.schedule = LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frames)
         deepest = cfg.layer_schedule.deepest_layer()
-        min_side = 2 ** pools_before(deepest)  # the deepest layer must still see at least 1x1
-        check_pyramid(cfg.height, cfg.width, cfg.dream.octaves, cfg.dream.octave_scale, min_side, deepest)
+        check_pyramid(cfg.height, cfg.width, cfg.dream.most_octaves, cfg.dream.octave_scale, deepest)
         self.camera = Camera(cfg.motion, cfg.fps, cfg.width, cfg.height)
         self.frames_dir = out_dir / "frames"
         if any(self.frames_dir.glob("*.png")):
             raise UserError(f"{self.frames_dir} already holds frames; render into a new run directory")
         self.frames_dir.mkdir(parents=True, exist_ok=True)
         self.video_path = out_dir / cfg.video.filename
-        self.taps: FeatureTaps = load_taps(cfg.model, cfg.seed, deepest, self.device)
+        dtype = resolve_precision(cfg.precision, self.device)
+        self.taps = Autocast(load_taps(cfg.model, cfg.seed, deepest, self.device), self.device, dtype)
         self.space = PixelSpace.imagenet(self.device)
-        log.info("dreaming on %s, up to layer %s", self.device, deepest)
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # frame sizes repeat: let cuDNN pick its fastest kernels
+        precision = str(dtype).removeprefix("torch.")
+        log.info("dreaming on %s (%s), up to layer %s", self.device, precision, deepest)
 
     def first_frame(self) -> np.ndarray:
         if self.cfg.input is None:
@@ -86,7 +90,7 @@ class Renderer:
 
     def dream(self, frame: np.ndarray, weights: LayerWeights, index: int) -> np.ndarray:
         image = self.space.encode(frame)
-        params = self.cfg.dream.at(index / self.cfg.fps)
+        params = self.cfg.dream.at(index / self.cfg.fps, first_frame=index == 0)
         dreamed = dream(image, self.taps, weights, params, frame_generator(self.cfg.seed, index), self.space)
         return self.space.decode(dreamed)
 

@@ -139,4 +139,5 @@ def _one_line(error: BaseException) -> str:
 def load_taps(cfg: ModelConfig, seed: int, deepest_layer: str, device: torch.device) -> FeatureTaps:
     """The network, built once per render: weights loaded, cut after the deepest layer the render uses."""
     features = load_features(cfg, seed)
-    return FeatureTaps(features[: vgg19_taps()[deepest_layer] + 1]).to(device)
+    taps = FeatureTaps(features[: vgg19_taps()[deepest_layer] + 1])
+    return taps.to(device=device, memory_format=torch.channels_last)  # what oneDNN and cuDNN run fastest

@@ -95,10 +95,10 @@ def test_same_seed_same_dream(toy_features):
 
 def test_pyramid_too_small_for_the_layer_suggests_what_fits():
     with pytest.raises(UserError) as caught:
-        check_pyramid(40, 64, 4, 1.4, 16, "conv5_1")
+        check_pyramid(40, 64, 4, 1.4, "conv5_1")
     message = str(caught.value)
     assert "dream.octaves=3" in message and "conv5_1" in message and "\n" not in message
-    check_pyramid(72, 128, 4, 1.4, 16, "conv5_1")  # 26 px: fits
+    check_pyramid(72, 128, 4, 1.4, "conv5_1")  # 26 px: fits
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,13 @@ def test_strength_that_drops_out_of_range_later_is_refused_when_reached():
     cfg = DreamConfig(lr="0:(0.1), 2:(-0.1)")
     with pytest.raises(UserError, match="dream.lr"):
         cfg.at(1.5)
+
+
+def test_frames_after_the_first_can_dream_lighter():
+    cfg = DreamConfig(octaves=4, steps="10", frame_octaves=2, frame_steps="3")
+    assert (cfg.at(0.0).octaves, cfg.at(0.0).steps) == (4, 10)
+    assert (cfg.at(1.0, first_frame=False).octaves, cfg.at(1.0, first_frame=False).steps) == (2, 3)
+    same = DreamConfig(octaves=3, steps="7")
+    assert same.at(1.0, first_frame=False) == same.at(1.0)
+    with pytest.raises(UserError, match="dream.frame_steps"):
+        DreamConfig(frame_steps="0")

@@ -1,0 +1,200 @@
+"""Benchmark the dreamer against the plain reference on one workload, and video frames against full dreams.
+
+`python -m pipeline.bench --help`. Prints seconds, ratios and achieved GFLOP/s against a convolution peak
+measured in the same run; writes the numbers to JSON. A benchmark, not a test: nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import time
+from functools import partial
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from pipeline.device import resolve_device
+from pipeline.dream import DreamParams, dream, frame_generator, objective
+from pipeline.image import noise_image
+from pipeline.motion import Camera, MotionConfig
+from pipeline.pixels import PixelSpace
+from pipeline.precision import Autocast, cpu_has_native_bf16, resolve_precision
+from pipeline.pyramid import octave_sizes
+from pipeline.reference import reference_dream
+from pipeline.weights import ModelConfig, load_features, load_taps
+
+
+def timed(run, device: torch.device) -> tuple[float, object]:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    result = run()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - started, result
+
+
+def conv_peak(device: torch.device, dtype: torch.dtype, repeats: int = 5) -> float:
+    """GFLOP/s of one large 3x3 convolution (512 -> 512 channels, 64x64, channels_last): what this
+    device's convolution library reaches at best on the kind of layer VGG19 is made of."""
+    conv = (
+        nn.Conv2d(512, 512, 3, padding=1).requires_grad_(False).to(device, memory_format=torch.channels_last)
+    )
+    x = torch.randn(1, 512, 64, 64, device=device).contiguous(memory_format=torch.channels_last)
+    flops = 2 * 512 * 512 * 9 * 64 * 64
+
+    def run():
+        with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
+            return conv(x)
+
+    run()  # warm-up: kernel selection and caches
+    return flops / min(timed(run, device)[0] for _ in range(repeats)) / 1e9
+
+
+def workload_flops(features: nn.Sequential, sizes: list[tuple[int, int]], steps: int) -> float:
+    """Convolution FLOPs of one dream: forward plus input-gradient backward (as much again), per step,
+    summed over the octave sizes. 3x3 convs keep the size (padding 1); each 2x2 max-pool halves it."""
+    per_step = 0
+    for height, width in sizes:
+        for module in features:
+            if isinstance(module, nn.MaxPool2d):
+                height, width = height // 2, width // 2
+            elif isinstance(module, nn.Conv2d):
+                kernel = module.kernel_size[0] * module.kernel_size[1]
+                per_step += 2 * module.in_channels * module.out_channels * kernel * height * width
+    return 2.0 * per_step * steps
+
+
+def median_seconds(run, device: torch.device, repeats: int) -> float:
+    return statistics.median(timed(run, device)[0] for _ in range(repeats))
+
+
+def peak_memory_mb(device: torch.device) -> float:
+    """Peak resident memory of this process (CPU) or peak allocated GPU memory."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__)
+    parser.add_argument("--width", type=int, default=512)
+    parser.add_argument("--height", type=int, default=512)
+    parser.add_argument("--layer", default="conv4_2")
+    parser.add_argument("--octaves", type=int, default=4)
+    parser.add_argument("--octave-scale", type=float, default=1.4)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default="auto")
+    parser.add_argument(
+        "--weights", default="random", help="random | imagenet | path (speed does not depend on it)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="timed repeats; the median is reported")
+    parser.add_argument(
+        "--frames", type=int, default=3, help="steady-state video frames to compare (0: skip)"
+    )
+    parser.add_argument("--frame-octaves", type=int, default=2)
+    parser.add_argument("--frame-steps", type=int, default=3)
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--peak-size", type=int, default=64, help="side of the peak-measuring conv's input")
+    parser.add_argument("--json", type=Path, default=Path("bench.json"))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    device = resolve_device(args.device)
+    dtype = resolve_precision(args.precision, device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    space = PixelSpace.imagenet(device)
+    image = space.encode(noise_image(args.width, args.height, seed=0))
+    taps = load_taps(ModelConfig(weights=args.weights), 0, args.layer, device)
+    features = Autocast(taps, device, dtype)
+    weights = {args.layer: 1.0}
+    full = DreamParams(octaves=args.octaves, octave_scale=args.octave_scale, steps=args.steps)
+    sizes = octave_sizes(args.height, args.width, args.octaves, args.octave_scale)
+    flops = workload_flops(taps.features, sizes, args.steps)
+
+    def ours():
+        return dream(image, features, weights, full, frame_generator(0, 0), space)
+
+    ours()  # warm-up: kernel selection for every octave size
+    results: dict = {**vars(args), "device": str(device), "precision": str(dtype).removeprefix("torch.")}
+    results["json"] = str(args.json)
+    results["workload_tflop"] = flops / 1e12
+    results["peak_fp32_gflops"] = conv_peak(device, torch.float32, args.peak_size)
+    # bf16 without native support is emulated (~100x slower here): not a peak worth measuring
+    low = torch.bfloat16 if device.type == "cpu" else torch.float16
+    native = device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
+    results["peak_low_gflops"] = conv_peak(device, low, args.peak_size) if native else None
+    results["ours_s"] = median_seconds(ours, device, args.repeats)
+    results["ours_gflops"] = flops / results["ours_s"] / 1e9
+    peak = results["peak_low_gflops"] or results["peak_fp32_gflops"]  # the best this device can do
+    results["ours_fraction_of_peak"] = results["ours_gflops"] / peak
+    if not args.skip_reference:
+        plain = load_features(ModelConfig(weights=args.weights), 0).to(device)
+        reference = lambda: reference_dream(image, plain, args.layer, full, frame_generator(0, 0), space)  # noqa: E731
+        reference()  # warm-up, as for ours
+        results["reference_s"] = median_seconds(reference, device, args.repeats)
+        results["speedup_vs_reference"] = results["reference_s"] / results["ours_s"]
+    if args.frames:
+        results.update(steady_state(args, ours(), features, weights, full, space, device))
+    results["peak_memory_mb"] = peak_memory_mb(device)
+    report(results)
+    args.json.write_text(json.dumps(results, indent=2, default=str))
+    return results
+
+
+def steady_state(args, first, features, weights, full: DreamParams, space, device) -> dict:
+    """Frames after the first start from the previous dream, zoomed: dream each such frame both ways,
+    lighter (frame mode) and full, and compare time and dream strength (the objective on the output)."""
+    light = DreamParams(octaves=args.frame_octaves, octave_scale=args.octave_scale, steps=args.frame_steps)
+    camera = Camera(MotionConfig(zoom="1.25"), 24, args.width, args.height)
+    previous, timings, strengths = first, {"full": [], "light": []}, {"full": [], "light": []}
+    for index in range(1, args.frames + 1):
+        start = space.encode(camera.warp(space.decode(previous), index / 24))
+        for name, params in (("full", full), ("light", light)):
+            run = partial(dream, start, features, weights, params, frame_generator(0, index), space)
+            seconds, out = timed(run, device)
+            timings[name].append(seconds)
+            strengths[name].append(objective(out, features, weights).item())
+            if name == "light":
+                previous = out
+    return {
+        "frame_full_s": statistics.median(timings["full"]),
+        "frame_light_s": statistics.median(timings["light"]),
+        "frame_time_ratio": statistics.median(timings["light"]) / statistics.median(timings["full"]),
+        "frame_strength_ratio": sum(strengths["light"]) / sum(strengths["full"]),
+    }
+
+
+def report(r: dict) -> None:
+    print(
+        f"device {r['device']} ({r['precision']}), {r['width']}x{r['height']}, {r['layer']}, "
+        f"{r['octaves']} octaves x {r['steps']} steps: {r['workload_tflop']:.2f} TFLOP of convolution"
+    )
+    low = f"{r['peak_low_gflops']:.0f} GFLOP/s" if r["peak_low_gflops"] else "absent (no native bf16)"
+    print(f"conv peak (512->512 3x3): fp32 {r['peak_fp32_gflops']:.0f} GFLOP/s, low precision {low}")
+    print(
+        f"ours      {r['ours_s']:8.2f} s/dream  {r['ours_gflops']:6.0f} GFLOP/s  "
+        f"{100 * r['ours_fraction_of_peak']:.0f}% of peak"
+    )
+    if "reference_s" in r:
+        ratio = r["speedup_vs_reference"]
+        print(f"reference {r['reference_s']:8.2f} s/dream  ratio reference/ours {ratio:.2f}x")
+    if "frame_full_s" in r:
+        print(
+            f"video frame: full {r['frame_full_s']:.2f} s, light ({r['frame_octaves']} octaves x "
+            f"{r['frame_steps']} steps) {r['frame_light_s']:.2f} s = {r['frame_time_ratio']:.2f} of full, "
+            f"keeping {100 * r['frame_strength_ratio']:.0f}% of the dream strength"
+        )
+    print(f"peak memory {r['peak_memory_mb']:.0f} MB; results in {r['json']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.bench import workload_flops
+from pipeline.pyramid import octave_sizes
+from pipeline.vgg import build_vgg19_features, vgg19_taps
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_workload_flops_match_the_issue_estimate():
+    """512x512, conv4_2, 4 octaves x 1.4, 10 steps: about 5.5 TFLOP (forward + input gradient)."""
+    features = build_vgg19_features()[: vgg19_taps()["conv4_2"] + 1]
+    flops = workload_flops(features, octave_sizes(512, 512, 4, 1.4), 10)
+    assert flops / 1e12 == pytest.approx(5.5, rel=0.05)
+    conv1_1 = 2 * 3 * 64 * 9 * 32 * 32
+    assert workload_flops(build_vgg19_features()[:2], [(32, 32)], 1) == 2 * conv1_1
+
+
+@pytest.mark.slow
+def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
+    out = tmp_path / "bench.json"
+    args = ["--width", "48", "--height", "48", "--layer", "conv3_1", "--octaves", "2", "--steps", "2"]
+    args += ["--repeats", "1", "--frames", "1", "--peak-size", "16", "--json", str(out)]
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    numbers = json.loads(out.read_text())
+    for key in (
+        "ours_s",
+        "reference_s",
+        "peak_fp32_gflops",
+        "ours_gflops",
+        "frame_light_s",
+        "peak_memory_mb",
+    ):
+        assert numbers[key] > 0, key
+    assert numbers["speedup_vs_reference"] == pytest.approx(numbers["reference_s"] / numbers["ours_s"])
+    assert "ratio reference/ours" in result.stdout and "of peak" in result.stdout
