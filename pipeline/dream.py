@@ -36,7 +36,7 @@ class DreamConfig:
     # Bounded memory at any size: levels above tile_pixels compute the gradient in tile x tile pieces
     # (exactly the same gradient; margins cost extra time, so smaller levels run whole).
     tile_pixels: int = 2_500_000  # pixels of a level above which it is tiled (1080p is 2.07 million)
-    tile: int = 1024  # side of a tile in pixels (memory grows with its square)
+    tile: int = 1024  # side of a tile in pixels, a multiple of 16 (memory grows with its square)
 
     def __post_init__(self) -> None:
         for name in ("octaves", "frame_octaves"):
@@ -49,9 +49,10 @@ class DreamConfig:
             raise UserError(f"dream.jitter must be 0 or more pixels, got {self.jitter}")
         if self.smoothing <= 0:
             raise UserError(f"dream.smoothing must be positive (0.5 is typical), got {self.smoothing}")
-        if self.tile < 16 or self.tile_pixels < 1:
+        if self.tile < 16 or self.tile % 16 or self.tile_pixels < 1:
             raise UserError(
-                f"dream.tile must be >= 16 and dream.tile_pixels >= 1, got {self.tile}, {self.tile_pixels}"
+                f"dream.tile must be a multiple of 16 (VGG19's deepest pooling grid), got {self.tile}; "
+                f"dream.tile_pixels must be >= 1, got {self.tile_pixels}"
             )
         self.at(0.0, first_frame=True)  # parses the keyframes and checks the first values
         self.at(0.0, first_frame=False)
@@ -114,26 +115,28 @@ def ascent_step(
     step: int,
     generator: torch.Generator,
     space: PixelSpace,
-) -> torch.Tensor:
-    """One step of gradient ascent on the input image (the network's weights never change)."""
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step of gradient ascent on the input image (the network's weights never change); returns
+    the new image and the objective it had before the step (a 0-d tensor: no device sync)."""
     # 1. Jitter: roll by a random offset so the smoothed gradient's seams never stay in one place.
     dy, dx = torch.randint(-cfg.jitter, cfg.jitter + 1, (2,), generator=generator).tolist()
     rolled = torch.roll(image, shifts=(dy, dx), dims=(-2, -1)).detach()
     rolled = rolled.contiguous(memory_format=torch.channels_last).requires_grad_(True)
     # 2. Forward to the deepest chosen layer, backward to the pixels only (weights have no gradient).
     #    Scaling by the pixel count keeps fp16 gradients from underflowing; step 4 removes the scale.
-    if rolled[0, 0].numel() > cfg.tile_pixels:
-        grad = tiled_gradient(rolled, features, layer_weights, cfg.tile)
+    pixels = rolled[0, 0].numel()
+    if pixels > cfg.tile_pixels:
+        grad, value = tiled_gradient(rolled, features, layer_weights, cfg.tile)
     else:
-        scaled = objective(rolled, features, layer_weights) * rolled[0, 0].numel()
-        (grad,) = torch.autograd.grad(scaled, rolled)
+        value = objective(rolled, features, layer_weights)
+        (grad,) = torch.autograd.grad(value * pixels, rolled)
     # 3. Smooth, with a sigma that grows over the steps (coarser structure late in each octave).
     grad = smooth(grad, cfg.smoothing + 2.0 * (step + 1) / cfg.steps)
     # 4. Normalise so lr means the same at every layer, size and weight.
     grad = (grad - grad.mean()) / (grad.std() + 1e-8)
     # 5. Ascend, undo the roll, stay inside the valid pixel range.
     ascended = torch.roll(rolled.detach() + cfg.lr * grad, shifts=(-dy, -dx), dims=(-2, -1))
-    return space.clamp(ascended)
+    return space.clamp(ascended), value.detach()
 
 
 def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -147,17 +150,27 @@ def dream(
     cfg: DreamParams,
     generator: torch.Generator,
     space: PixelSpace,
+    stats: dict | None = None,
 ) -> torch.Tensor:
     """Dream from the smallest octave up, carrying only the *detail* (dreamed minus base) to the next
-    level, so the picture's own structure stays sharp while the dream grows over it."""
+    level, so the picture's own structure stays sharp while the dream grows over it.
+
+    `stats`, if given, receives the objective at full size before the first and before the last step
+    of the last octave (free: those forward passes run anyway).
+    """
     height, width = image.shape[-2:]
     bases = [resize(image, size) for size in octave_sizes(height, width, cfg.octaves, cfg.octave_scale)]
     detail = torch.zeros_like(bases[0])
+    values = []
     for base in bases:
         dreamed = base + resize(detail, tuple(base.shape[-2:]))
+        values = []
         for step in range(cfg.steps):
-            dreamed = ascent_step(dreamed, features, layer_weights, cfg, step, generator, space)
+            dreamed, value = ascent_step(dreamed, features, layer_weights, cfg, step, generator, space)
+            values.append(value)
         detail = dreamed - base
+    if stats is not None:
+        stats.update(objective_start=values[0].item(), objective_end=values[-1].item())
     return dreamed
 
 

@@ -18,44 +18,60 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from pipeline.checkpoint import load_checkpoint
 from pipeline.config import RenderConfig, register_configs
 from pipeline.device import resolve_device
-from pipeline.dream import LayerWeights, dream, frame_generator
+from pipeline.dream import dream, frame_generator
 from pipeline.errors import UserError
-from pipeline.image import load_image, noise_image, save_png
+from pipeline.image import load_image, noise_image, read_png
+from pipeline.interrupts import StopRequest
+from pipeline.manifest import Manifest, read_manifest
 from pipeline.motion import Camera
 from pipeline.pixels import PixelSpace
 from pipeline.precision import Autocast, resolve_precision
+from pipeline.previews import contact_sheet
 from pipeline.pyramid import check_pyramid
+from pipeline.resume import resume_config
 from pipeline.schedule import LayerSchedule
+from pipeline.sink import FrameSink
 from pipeline.video import Mp4Writer
 from pipeline.weights import load_taps
 
 log = logging.getLogger(__name__)
 
 
+class Interrupted(Exception):
+    """The render stopped early on request; what was done is encoded and it can be resumed."""
+
+    def __init__(self, frames_done: int, exit_code: int):
+        super().__init__(f"stopped after {frames_done} frames")
+        self.frames_done, self.exit_code = frames_done, exit_code
+
+
 def render(cfg: RenderConfig, out_dir: Path) -> Path:
-    """Dream `cfg.frames` frames into out_dir/frames/ and out_dir/<video.filename>; return the MP4's path."""
+    """Dream frames into out_dir/frames/ and out_dir/<video.filename> (continuing a saved state if
+    `cfg.resume`); return the MP4's path. Raises Interrupted after encoding, if asked to stop."""
     renderer = Renderer(cfg, out_dir)
-    frame = renderer.first_frame()
+    start, frame = renderer.starting_point()
     with Mp4Writer(renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio) as video:
-        with logging_redirect_tqdm():
-            for index in tqdm(range(cfg.frames), unit="frame", desc="dreaming", dynamic_ncols=True):
-                started = time.perf_counter()
-                weights = renderer.schedule.weights_at(index)
-                dreamed = renderer.dream(frame, weights, index)
-                save_png(renderer.frame_path(index), dreamed)
-                video.write(dreamed)
-                log.info(
-                    "frame %d/%d  layers %s  %.2fs",
-                    index + 1,
-                    cfg.frames,
-                    _fmt(weights),
-                    time.perf_counter() - started,
-                )
-                frame = renderer.camera.warp(dreamed, index / cfg.fps)
+        renderer.encode_done_frames(video, start)
+        sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every)
+        with StopRequest() as stop, logging_redirect_tqdm():
+            try:
+                for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
+                                  unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
+                    dreamed, record = renderer.dream(frame, index)
+                    frame = renderer.camera.warp(dreamed, index / cfg.fps)
+                    sink.submit(index, dreamed, frame, record)
+                    log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
+                    if stop.requested:
+                        break
+            finally:
+                sink.close()
         path = video.close()
-    log.info("wrote %s (%d frames, %dx%d @ %g fps)", path, cfg.frames, cfg.width, cfg.height, cfg.fps)
+    renderer.finish(video.frames_written)
+    if video.frames_written < cfg.frame_count:
+        raise Interrupted(video.frames_written, stop.exit_code)
     return path
 
 
@@ -64,15 +80,15 @@ class Renderer:
     network taps and output folders."""
 
     def __init__(self, cfg: RenderConfig, out_dir: Path):
-        self.cfg = cfg
+        self.cfg, self.out_dir = cfg, out_dir
         self.device = resolve_device(cfg.device)
-        self.schedule = LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frames)
+        self.schedule = LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frame_count)
         deepest = cfg.layer_schedule.deepest_layer()
         check_pyramid(cfg.height, cfg.width, cfg.dream.most_octaves, cfg.dream.octave_scale, deepest)
         self.camera = Camera(cfg.motion, cfg.fps, cfg.width, cfg.height)
         self.frames_dir = out_dir / "frames"
-        if any(self.frames_dir.glob("*.png")):
-            raise UserError(f"{self.frames_dir} already holds frames; render into a new run directory")
+        if cfg.resume is None and any(self.frames_dir.glob("*.png")):
+            raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
         self.frames_dir.mkdir(parents=True, exist_ok=True)
         self.video_path = out_dir / cfg.video.filename
         dtype = resolve_precision(cfg.precision, self.device)
@@ -83,23 +99,55 @@ class Renderer:
         precision = str(dtype).removeprefix("torch.")
         log.info("dreaming on %s (%s), up to layer %s", self.device, precision, deepest)
 
-    def first_frame(self) -> np.ndarray:
+    def starting_point(self) -> tuple[int, np.ndarray]:
+        """(first frame to dream, its input): a saved state when resuming, else the photo or noise."""
+        saved = load_checkpoint(self.out_dir) if self.cfg.resume else None
+        if saved is not None:
+            log.info("resuming %s at frame %d", self.out_dir, saved.next_index)
+            return min(saved.next_index, self.cfg.frame_count), saved.frame
         if self.cfg.input is None:
-            return noise_image(self.cfg.width, self.cfg.height, self.cfg.seed)
-        return load_image(self.cfg.input, self.cfg.width, self.cfg.height)
+            return 0, noise_image(self.cfg.width, self.cfg.height, self.cfg.seed)
+        return 0, load_image(self.cfg.input, self.cfg.width, self.cfg.height)
 
-    def dream(self, frame: np.ndarray, weights: LayerWeights, index: int) -> np.ndarray:
-        image = self.space.encode(frame)
-        params = self.cfg.dream.at(index / self.cfg.fps, first_frame=index == 0)
-        dreamed = dream(image, self.taps, weights, params, frame_generator(self.cfg.seed, index), self.space)
-        return self.space.decode(dreamed)
+    def encode_done_frames(self, video: Mp4Writer, start: int) -> None:
+        """A resumed render re-encodes the frames already on disk (exact: they are the 8-bit frames)."""
+        for index in range(start):
+            video.write(read_png(self.frames_dir / f"{index:06d}.png"))
 
-    def frame_path(self, index: int) -> Path:
-        return self.frames_dir / f"{index:06d}.png"
+    def dream(self, frame: np.ndarray, index: int) -> tuple[np.ndarray, dict]:
+        """Dream one frame; return it with its manifest record."""
+        started, t = time.perf_counter(), index / self.cfg.fps
+        weights = self.schedule.weights_at(index)
+        params = self.cfg.dream.at(t, first_frame=index == 0)
+        stats: dict = {}
+        generator = frame_generator(self.cfg.seed, index)
+        dreamed = dream(self.space.encode(frame), self.taps, weights, params, generator, self.space, stats)
+        record = {"index": index, "time": round(t, 6), "layers": weights, "motion": self.camera.values_at(t),
+                  "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats}  # fmt: skip
+        return self.space.decode(dreamed), {
+            **record,
+            "dream_seconds": round(time.perf_counter() - started, 4),
+        }
+
+    def finish(self, frames: int) -> None:
+        if frames and self.cfg.contact_sheet:
+            sheet = contact_sheet(
+                self.frames_dir, read_manifest(self.out_dir)[:frames], self.out_dir / "contact_sheet.jpg"
+            )
+            log.info("contact sheet: %s", sheet)
+        log.info(
+            "wrote %s (%d frames, %dx%d @ %g fps)",
+            self.video_path,
+            frames,
+            self.cfg.width,
+            self.cfg.height,
+            self.cfg.fps,
+        )
 
 
-def _fmt(weights: LayerWeights) -> str:
-    return ", ".join(f"{name}:{weight:.2f}" for name, weight in weights.items())
+def _summary(record: dict) -> str:
+    layers = ", ".join(f"{name}:{weight:.2f}" for name, weight in record["layers"].items())
+    return f"layers {layers}  objective {record['objective_end']:.4g}  {record['dream_seconds']:.2f}s"
 
 
 register_configs()
@@ -108,13 +156,24 @@ register_configs()
 @hydra.main(version_base="1.3", config_path="../conf", config_name="render")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point: convert and validate the config, render into Hydra's run directory."""
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
-        config: RenderConfig = OmegaConf.to_object(cfg)
-        render(config, Path(HydraConfig.get().runtime.output_dir))
+        if cfg.resume is not None:
+            cfg = resume_config(Path(cfg.resume), cfg, list(HydraConfig.get().overrides.task))
+            out_dir = Path(cfg.resume)
+        render(OmegaConf.to_object(cfg), out_dir)
     except UserError as error:
         log.error("%s", error)
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+    except (Interrupted, KeyboardInterrupt) as stop:
+        message = (
+            f"interrupted: the frames so far are in {out_dir}; "
+            f"continue with: python -m pipeline.render resume={out_dir}"
+        )
+        log.warning(message)
+        print(message, file=sys.stderr)
+        sys.exit(stop.exit_code if isinstance(stop, Interrupted) else 130)
 
 
 if __name__ == "__main__":

@@ -52,24 +52,29 @@ def _spans(length: int, tile: int, margin: int, align: int) -> list[tuple[int, i
 
 def tiled_gradient(
     image: torch.Tensor, features: Features, layer_weights: Mapping[str, float], tile: int
-) -> torch.Tensor:
-    """d(objective)/d(image) times the pixel count, as pipeline.dream.ascent_step computes it whole.
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(d(objective)/d(image) times the pixel count, objective), as ascent_step computes them whole.
 
     The objective is a weighted mean of squared activations; per tile it is the sum over the tile's
     window divided by the *whole* image's activation count, so the kept parts add up exactly.
     """
     height, width = image.shape[-2:]
     margin, align = tile_geometry(deepest(layer_weights))
-    grad = torch.zeros_like(image)
+    grad, value = torch.zeros_like(image), torch.zeros((), device=image.device)
     for top, bottom, y0, y1 in _spans(height, tile, margin, align):
         for left, right, x0, x1 in _spans(width, tile, margin, align):
             window = image[..., y0:y1, x0:x1].detach().requires_grad_(True)
             activations = features(window, layer_weights.keys())
             total = 0.0
             for name, weight in layer_weights.items():
-                pools = pools_before(name)
-                count = activations[name].shape[1] * (height >> pools) * (width >> pools)
-                total = total + weight * activations[name].float().pow(2).sum() / count
+                stride = 1 << pools_before(name)
+                act = activations[name].float()
+                count = act.shape[1] * (height // stride) * (width // stride)
+                total = total + weight * act.pow(2).sum() / count
+                # the objective itself: only the activations of the tile's core, so tiles partition it
+                core = act[..., (top - y0) // stride : (bottom - y0) // stride,
+                           (left - x0) // stride : (right - x0) // stride]  # fmt: skip
+                value += weight * core.detach().pow(2).sum() / count
             (piece,) = torch.autograd.grad(total * height * width, window)
             grad[..., top:bottom, left:right] = piece[..., top - y0 : bottom - y0, left - x0 : right - x0]
-    return grad
+    return grad, value

@@ -40,7 +40,7 @@ def test_preset_stages_hold_exactly_their_own_layers():
     from pipeline.schedule import LayerSchedule
 
     cfg = compose_config("layer_schedule=deep", "frames=10")
-    assert LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frames).weights_at(0) == {"conv3_1": 1.0}
+    assert LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frame_count).weights_at(0) == {"conv3_1": 1.0}
 
 
 def test_single_layer_from_the_command_line():

@@ -54,14 +54,14 @@ def test_octave_sizes_grow_by_the_scale_to_full_size():
 
 def test_no_op_steps_give_back_the_input_exactly(monkeypatch, toy_features):
     """Only detail travels between octaves: the full-size picture is never blurred by the pyramid."""
-    monkeypatch.setattr(dream_module, "ascent_step", lambda image, *args: image)
+    monkeypatch.setattr(dream_module, "ascent_step", lambda image, *args: (image, torch.zeros(())))
     image = _image()
     out = dream(image, toy_features, {"first": 1.0}, DreamParams(octaves=3), frame_generator(0, 0), SPACE)
     assert torch.allclose(out, image, atol=1e-6)
 
 
 def test_detail_dreamed_at_small_octaves_is_carried_to_full_size(monkeypatch, toy_features):
-    monkeypatch.setattr(dream_module, "ascent_step", lambda image, *args: image + 0.01)
+    monkeypatch.setattr(dream_module, "ascent_step", lambda image, *args: (image + 0.01, torch.zeros(())))
     image = _image()
     cfg = DreamParams(octaves=3, steps=4)
     out = dream(image, toy_features, {"first": 1.0}, cfg, frame_generator(0, 0), SPACE)

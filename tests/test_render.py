@@ -59,3 +59,55 @@ def test_pyramid_too_small_fails_before_anything_is_written(tiny_config, tmp_pat
     with pytest.raises(UserError, match="dream.octaves"):
         render(cfg, tmp_path)
     assert not (tmp_path / "frames").exists()
+
+
+def test_manifest_preview_and_contact_sheet_hold_what_they_claim(tiny_config, tmp_path):
+    import cv2
+
+    from pipeline.manifest import read_manifest
+
+    cfg = tiny_config("frames=4", "preview_every=2", "layer_schedule=deep")
+    render(cfg, tmp_path)
+    records = read_manifest(tmp_path)
+    assert [r["index"] for r in records] == [0, 1, 2, 3]
+    assert records[1]["time"] == pytest.approx(1 / 24, abs=1e-6)
+    assert records[0]["layers"] == {"conv3_1": 1.0}
+    assert records[0]["motion"]["zoom"] == pytest.approx(1.25)
+    for record in records:
+        assert record["objective_end"] > record["objective_start"] > 0  # the dream rose within the frame
+        assert record["dream_seconds"] > 0 and record["write_seconds"] > 0
+    preview = cv2.imread(str(tmp_path / "preview.jpg")).astype(float)
+    assert preview.shape == (48, 64, 3)  # frame 2 (the last multiple of preview_every)
+    distance = {
+        i: abs(preview - cv2.imread(str(tmp_path / f"frames/{i:06d}.png")).astype(float)).mean()
+        for i in range(4)
+    }
+    assert min(distance, key=distance.get) == 2  # JPEG-blurred, but clearly frame 2
+    sheet = cv2.imread(str(tmp_path / "contact_sheet.jpg"))
+    assert sheet.shape[1] == 4 * 320  # four frames, one row
+
+
+def test_frames_auto_follows_the_audio_track(tiny_config, tmp_path):
+    import wave
+
+    import numpy as np
+
+    track = tmp_path / "tone.wav"
+    with wave.open(str(track), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(8000)
+        t = np.arange(int(8000 * 0.2)) / 8000  # 0.2 s: 4.8 frames at 24 fps -> 5
+        file.writeframes((np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2").tobytes())
+    cfg = tiny_config("frames=auto", f"audio={track}")
+    assert cfg.frame_count == 5
+    from pipeline.audio import audio_duration
+
+    video = render(cfg, tmp_path / "run")
+    assert probe(video)["frames"] == 5
+    assert audio_duration(video) == pytest.approx(5 / 24, abs=1 / 24)  # sound ends with the picture
+
+
+def test_frames_auto_needs_audio(tiny_config):
+    with pytest.raises(UserError, match="audio"):
+        tiny_config("frames=auto")

@@ -1,0 +1,44 @@
+"""frames.jsonl: one JSON line per frame saying how it was made (layers, motion, strength, seconds).
+
+Hydra's .hydra/ records the settings; this records what they turned into, frame by frame.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+MANIFEST = "frames.jsonl"
+
+
+class Manifest:
+    def __init__(self, run_dir: Path, first_index: int = 0):
+        """Open for appending; lines for frames from `first_index` on (left by an interrupted render that
+        will dream them again) are dropped first."""
+        self.path = run_dir / MANIFEST
+        kept = [record for record in read_manifest(run_dir) if record["index"] < first_index]
+        self.path.write_text("".join(json.dumps(record) + "\n" for record in kept))
+        self.file = self.path.open("a")
+
+    def append(self, record: dict) -> None:
+        self.file.write(json.dumps(record) + "\n")
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def read_manifest(run_dir: Path) -> list[dict]:
+    """Every complete line (a line cut short by a crash is skipped)."""
+    path = run_dir / MANIFEST
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records

@@ -1,0 +1,47 @@
+"""`resume=RUN_DIR`: continue a render with the settings it was started with, refusing any that differ."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from pipeline.config import RenderConfig
+from pipeline.errors import UserError
+
+# Settings a resume may change without changing the frames already dreamed (a longer `frames`
+# extends the video; `fraction` layer schedules then stretch over the new length).
+HARMLESS = ("frames", "device", "audio", "preview_every", "contact_sheet", "video")
+
+
+def _is_harmless(key: str) -> bool:
+    return any(key == name or key.startswith(f"{name}.") for name in HARMLESS)
+
+
+def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> DictConfig:
+    """The run's recorded config, with the harmless settings overridden on this command line applied."""
+    record = run_dir / ".hydra" / "config.yaml"
+    if not record.is_file():
+        raise UserError(
+            f"resume: {run_dir} has no .hydra/config.yaml; pass a run directory made by pipeline.render"
+        )
+    recorded = OmegaConf.merge(OmegaConf.structured(RenderConfig), OmegaConf.load(record))
+    differing = []
+    for override in overrides:
+        key = override.partition("=")[0].lstrip("+~")
+        if key == "resume" or key.startswith("hydra"):
+            continue
+        now, before = OmegaConf.select(composed, key), OmegaConf.select(recorded, key)
+        if now == before:
+            continue
+        if _is_harmless(key):
+            OmegaConf.update(recorded, key, now, merge=False)
+        else:
+            differing.append(key)
+    if differing:
+        raise UserError(
+            f"resume: {', '.join(differing)} differ from the settings {run_dir} was rendered with; drop "
+            f"those overrides to continue it (only {', '.join(HARMLESS)} may change), or start a new render"
+        )
+    recorded.resume = str(run_dir)
+    return recorded
