@@ -31,6 +31,8 @@ class MotionConfig:
             raise UserError(f"motion.border must be one of {', '.join(BORDERS)}, got {self.border!r}")
         for name in CURVES:
             parse_keyframes(getattr(self, name), name=f"motion.{name}")
+        if (start := parse_keyframes(self.zoom, name="motion.zoom")(0.0)) <= 0:
+            raise UserError(f"motion.zoom must be above 0 (1.0 holds still, 1.25 dives in), got {start:g}")
 
 
 class Camera:

@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import hydra
@@ -29,11 +31,13 @@ from pipeline.manifest import Manifest, read_manifest
 from pipeline.motion import Camera
 from pipeline.pixels import PixelSpace
 from pipeline.precision import Autocast, resolve_precision
+from pipeline.preflight import check_disk, check_memory
 from pipeline.previews import contact_sheet
 from pipeline.pyramid import check_pyramid
 from pipeline.resume import resume_config
 from pipeline.schedule import LayerSchedule
 from pipeline.sink import FrameSink
+from pipeline.tiles import tile_geometry
 from pipeline.video import Mp4Writer
 from pipeline.weights import load_taps
 
@@ -90,6 +94,12 @@ class Renderer:
         if cfg.resume is None and any(self.frames_dir.glob("*.png")):
             raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
         self.frames_dir.mkdir(parents=True, exist_ok=True)
+        check_disk(out_dir, cfg.frame_count, cfg.width, cfg.height)
+        margin, _ = tile_geometry(deepest)
+        check_memory(
+            cfg.height, cfg.width, deepest, cfg.dream.tile_pixels, cfg.dream.tile, margin, self.device
+        )
+        self.tile_pixels = cfg.dream.tile_pixels  # lowered for good if a frame runs out of memory
         self.video_path = out_dir / cfg.video.filename
         dtype = resolve_precision(cfg.precision, self.device)
         self.taps = Autocast(load_taps(cfg.model, cfg.seed, deepest, self.device), self.device, dtype)
@@ -120,14 +130,34 @@ class Renderer:
         weights = self.schedule.weights_at(index)
         params = self.cfg.dream.at(t, first_frame=index == 0)
         stats: dict = {}
-        generator = frame_generator(self.cfg.seed, index)
-        dreamed = dream(self.space.encode(frame), self.taps, weights, params, generator, self.space, stats)
+        dreamed = self._dream_within_memory(frame, weights, params, index, stats)
         record = {"index": index, "time": round(t, 6), "layers": weights, "motion": self.camera.values_at(t),
                   "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats}  # fmt: skip
         return self.space.decode(dreamed), {
             **record,
             "dream_seconds": round(time.perf_counter() - started, 4),
         }
+
+    def _dream_within_memory(self, frame, weights, params, index: int, stats: dict):
+        """Dream; if memory runs out, retry the frame with the gradient in smaller tiles (the same
+        gradient, more passes) and keep the smaller budget for the frames after it."""
+        while True:
+            side = max(16, math.isqrt(self.tile_pixels) // 16 * 16)  # tiles stay on the pooling grid
+            params = replace(
+                params, tile_pixels=min(params.tile_pixels, self.tile_pixels), tile=min(params.tile, side)
+            )
+            try:
+                generator = frame_generator(self.cfg.seed, index)
+                return dream(
+                    self.space.encode(frame), self.taps, weights, params, generator, self.space, stats
+                )
+            except RuntimeError as error:  # torch's OutOfMemoryError is a RuntimeError too
+                if not _out_of_memory(error) or self.tile_pixels < 2 * 16 * 16:
+                    raise
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+                self.tile_pixels = min(self.tile_pixels, frame.shape[0] * frame.shape[1]) // 4
+                log.warning("frame %d ran out of memory; retrying in tiles of %d px", index, self.tile_pixels)
 
     def finish(self, frames: int) -> None:
         if frames and self.cfg.contact_sheet:
@@ -143,6 +173,12 @@ class Renderer:
             self.cfg.height,
             self.cfg.fps,
         )
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """CUDA says "CUDA out of memory"; the CPU allocator "DefaultCPUAllocator: can't allocate memory"."""
+    text = str(error).lower()
+    return "out of memory" in text or "can't allocate" in text
 
 
 def _summary(record: dict) -> str:
