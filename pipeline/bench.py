@@ -98,7 +98,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--frames", type=int, default=3, help="steady-state video frames to compare (0: skip)"
     )
     parser.add_argument("--frame-octaves", type=int, default=2)
-    parser.add_argument("--frame-steps", type=int, default=3)
+    parser.add_argument("--frame-steps", type=int, default=4)
+    parser.add_argument("--frame-lr", type=float, default=0.09, help="step size for the lighter frames")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--peak-size", type=int, default=64, help="side of the peak-measuring conv's input")
     parser.add_argument("--json", type=Path, default=Path("bench.json"))
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
 def steady_state(args, first, features, weights, full: DreamParams, space, device) -> dict:
     """Frames after the first start from the previous dream, zoomed: dream each such frame both ways,
     lighter (frame mode) and full, and compare time and dream strength (the objective on the output)."""
-    light = DreamParams(octaves=args.frame_octaves, octave_scale=args.octave_scale, steps=args.frame_steps)
+    light = DreamParams(args.frame_octaves, args.octave_scale, args.frame_steps, args.frame_lr)
     camera = Camera(MotionConfig(zoom="1.25"), 24, args.width, args.height)
     previous, timings, strengths = first, {"full": [], "light": []}, {"full": [], "light": []}
     for index in range(1, args.frames + 1):

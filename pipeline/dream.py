@@ -33,6 +33,7 @@ class DreamConfig:
     # there, so they need fewer octaves and steps. null: the same as the first frame.
     frame_octaves: int | None = None  # pyramid levels for frames after the first
     frame_steps: str | None = None  # steps per level for frames after the first (number or keyframes)
+    frame_lr: str | None = None  # step size for frames after the first (number or keyframes)
     # Bounded memory at any size: levels above tile_pixels compute the gradient in tile x tile pieces
     # (exactly the same gradient; margins cost extra time, so smaller levels run whole).
     tile_pixels: int = 2_500_000  # pixels of a level above which it is tiled (1080p is 2.07 million)
@@ -64,11 +65,14 @@ class DreamConfig:
         if not first_frame and self.frame_steps is not None:
             name, text = ("dream.frame_steps", self.frame_steps)
         steps = round(parse_keyframes(text, name=name)(t))
-        lr = parse_keyframes(self.lr, name="dream.lr")(t)
+        lr_name, lr_text = ("dream.lr", self.lr)
+        if not first_frame and self.frame_lr is not None:
+            lr_name, lr_text = ("dream.frame_lr", self.frame_lr)
+        lr = parse_keyframes(lr_text, name=lr_name)(t)
         if steps < 1:
             raise UserError(f"{name} must be at least 1, but is {steps} at t={t:g}s")
         if lr <= 0:
-            raise UserError(f"dream.lr must be positive (0.09 is typical), but is {lr:g} at t={t:g}s")
+            raise UserError(f"{lr_name} must be positive (0.09 is typical), but is {lr:g} at t={t:g}s")
         return DreamParams(
             octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing, self.tile_pixels, self.tile
         )
@@ -179,3 +183,9 @@ def frame_generator(seed: int, frame_index: int) -> torch.Generator:
     identically, in any order, on any device."""
     state = np.random.SeedSequence([seed, frame_index]).generate_state(1, dtype=np.uint64)[0]
     return torch.Generator().manual_seed(int(state) & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+if __name__ == "__main__":  # `python -m pipeline.dream`: the stills command lives in pipeline/stills.py
+    from pipeline.stills import main
+
+    main()

@@ -68,16 +68,20 @@ class Camera:
         return frame_step(rates["zoom"], rates["angle"], self.focus(rates), shift, self.fps)
 
     def warp(self, frame: np.ndarray, t: float) -> np.ndarray:
-        """Move the camera one frame. Cubic keeps detail through hundreds of feedback warps; it
+        """Move the camera one frame (the step from t to t + 1/fps)."""
+        return self.apply(frame, self.matrix(t))
+
+    def apply(self, frame: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        """Warp by a 2x2+translation matrix. Cubic keeps detail through hundreds of feedback warps; it
         overshoots, so the result is clipped back into [0, 1]."""
         warped = cv2.warpAffine(
-            frame,
-            self.matrix(t),
-            (self.width, self.height),
-            flags=cv2.INTER_CUBIC,
-            borderMode=self.border,
+            frame, matrix, (self.width, self.height), flags=cv2.INTER_CUBIC, borderMode=self.border
         )
         return np.clip(warped, 0.0, 1.0)
+
+    def moved(self) -> bool:
+        """Whether this camera moves at all (a still camera leaves a clip's framing untouched)."""
+        return any(not np.allclose(self.matrix(t), np.eye(2, 3)) for t in (0.0, 1.0, 10.0))
 
 
 def _similarity(scale: float, angle_deg: float) -> np.ndarray:

@@ -123,10 +123,13 @@ def test_strength_that_drops_out_of_range_later_is_refused_when_reached():
 
 
 def test_frames_after_the_first_can_dream_lighter():
-    cfg = DreamConfig(octaves=4, steps="10", frame_octaves=2, frame_steps="3")
-    assert (cfg.at(0.0).octaves, cfg.at(0.0).steps) == (4, 10)
-    assert (cfg.at(1.0, first_frame=False).octaves, cfg.at(1.0, first_frame=False).steps) == (2, 3)
+    cfg = DreamConfig(octaves=4, steps="10", frame_octaves=2, frame_steps="3", frame_lr="0.13")
+    assert (cfg.at(0.0).octaves, cfg.at(0.0).steps, cfg.at(0.0).lr) == (4, 10, 0.09)
+    later = cfg.at(1.0, first_frame=False)
+    assert (later.octaves, later.steps, later.lr) == (2, 3, 0.13)
     same = DreamConfig(octaves=3, steps="7")
     assert same.at(1.0, first_frame=False) == same.at(1.0)
     with pytest.raises(UserError, match="dream.frame_steps"):
         DreamConfig(frame_steps="0")
+    with pytest.raises(UserError, match="dream.frame_lr"):
+        DreamConfig(frame_lr="-1")
