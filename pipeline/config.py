@@ -10,6 +10,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
 from pipeline.audio import audio_duration, check_audio_file
+from pipeline.clip import ClipInfo, even_size, is_video, probe_clip
+from pipeline.coherence import CoherenceConfig
 from pipeline.device import check_device_name
 from pipeline.dream import DreamConfig
 from pipeline.errors import UserError
@@ -22,11 +24,13 @@ from pipeline.weights import ModelConfig
 
 @dataclass
 class RenderConfig:
-    input: str | None = None  # image to start from (any format OpenCV reads); null: seeded grey noise
-    width: int = 640  # frame width in pixels (even: H.264's 4:2:0 needs it)
-    height: int = 360  # frame height in pixels (even)
-    frames: str = "120"  # how many frames to render, or "auto": as long as the audio track
-    fps: float = 24.0  # frames per second of the video; motion and schedules are in seconds, so unaffected
+    input: str | None = (
+        None  # photo (any format OpenCV reads) or video clip to dream; null: seeded grey noise
+    )
+    width: int = 0  # frame width in pixels, even (H.264 4:2:0); 0: a clip's own width, else 640
+    height: int = 0  # frame height in pixels, even; 0: a clip's own height, else 360
+    frames: str = "auto"  # how many frames; "auto": a clip's length, else the audio track's, else 120
+    fps: float = 24.0  # frames per second (a clip keeps its own); motion and schedules are in seconds
     seed: int = 0  # seeds the noise, the random weights and every frame's jitter
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type (auto: fastest safe one)
@@ -34,46 +38,73 @@ class RenderConfig:
     dream: DreamConfig = field(default_factory=DreamConfig)
     layer_schedule: LayerScheduleConfig = field(default_factory=LayerScheduleConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
+    coherence: CoherenceConfig = field(default_factory=CoherenceConfig)  # clips only: frame-to-frame carry
     video: VideoConfig = field(default_factory=VideoConfig)
-    audio: str | None = None  # sound track (WAV/MP3/M4A/FLAC) as AAC, cut/padded to the video; null: none
+    audio: str | None = None  # sound track (WAV/MP3/M4A/FLAC) as AAC; null: a clip's own; "none": silent
     preview_every: int = 10  # refresh preview.jpg every this many frames (0: never)
     contact_sheet: bool = True  # write contact_sheet.jpg (12 evenly spaced, captioned frames) at the end
     resume: str | None = None  # a run directory to continue from its last saved frame (its settings apply)
+    threads: int = 0  # CPU threads for torch and OpenCV; 0: all cores, shared among parallel sweep jobs
 
     def __post_init__(self) -> None:
-        for name in ("width", "height"):
-            value = getattr(self, name)
-            if value < 2 or value % 2:
-                raise UserError(
-                    f"{name} must be an even number of pixels >= 2 (H.264 4:2:0 needs even sides), "
-                    f"got {value}: try {name}={max(2, value + value % 2)}"
-                )
+        """Validate, and resolve the `auto`/0 settings against the input (clip size, rate, length, sound)."""
+        if self.threads < 0:
+            raise UserError(f"threads must be 0 (automatic) or a number of CPU threads, got {self.threads}")
+        if self.input is not None and not Path(self.input).expanduser().is_file():
+            raise UserError(
+                f"input: no file at {self.input}; pass an image or clip path, or input=null for noise"
+            )
+        self.clip: ClipInfo | None = probe_clip(self.input) if self.input and is_video(self.input) else None
+        self._resolve_size()
+        if self.clip is not None:
+            self.fps = float(self.clip.fps)  # exact: fps_fraction maps it back to e.g. 30000/1001
         if self.fps <= 0:
             raise UserError(f"fps must be positive (24, 30 or 60 are typical), got {self.fps}")
-        if self.audio is not None:
-            check_audio_file(self.audio)
+        self.audio_source = self._audio_source()
         self.frame_count = self._frame_count()
         if self.preview_every < 0:
             raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
         check_device_name(self.device)
         check_precision_name(self.precision)
-        if self.input is not None and not Path(self.input).expanduser().is_file():
-            raise UserError(
-                f"input: no file at {self.input}; pass an image path, or input=null to start from noise"
-            )
+
+    def _resolve_size(self) -> None:
+        default = even_size(self.clip.width, self.clip.height) if self.clip else (640, 360)
+        for name, fallback in zip(("width", "height"), default):
+            value = getattr(self, name) or fallback
+            if value < 2 or value % 2:
+                raise UserError(
+                    f"{name} must be an even number of pixels >= 2 (H.264 4:2:0 needs even sides), "
+                    f"got {value}: try {name}={max(2, value + value % 2)}"
+                )
+            setattr(self, name, value)
+
+    def _audio_source(self) -> Path | None:
+        """The sound to mux: the given track, else a clip's own, unless audio=none."""
+        if self.audio is not None and self.audio.strip().lower() == "none":
+            return None
+        if self.audio is not None:
+            return check_audio_file(self.audio)
+        return Path(self.input).expanduser() if self.clip and self.clip.has_audio else None
 
     def _frame_count(self) -> int:
-        """`frames` as a number; "auto" fits the video to the audio track, rounding up to a whole frame."""
+        """`frames` as a number; "auto": as long as the clip, else the sound track (rounded up to a whole
+        frame), else 120."""
         if str(self.frames).strip().lower() == "auto":
-            if self.audio is None:
-                raise UserError("frames=auto takes its length from the audio track: pass audio=path/to/track")
-            return max(1, math.ceil(audio_duration(self.audio) * self.fps - 1e-6))
+            if self.clip is not None:
+                return self.clip.frames
+            if self.audio_source is not None:
+                return max(1, math.ceil(audio_duration(self.audio_source) * self.fps - 1e-6))
+            return 120
         try:
             count = int(str(self.frames))
         except ValueError:
             raise UserError(f'frames must be a whole number or "auto", got {self.frames!r}') from None
         if count < 1:
             raise UserError(f"frames must be at least 1, got {count}")
+        if self.clip is not None and count > self.clip.frames:
+            raise UserError(
+                f"frames={count}, but the clip {self.input} has {self.clip.frames}: use frames=auto"
+            )
         return count
 
 

@@ -66,3 +66,35 @@ def _caption(thumb: np.ndarray, *lines: str) -> np.ndarray:
             band, text, (4, 16 + 18 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA
         )
     return np.vstack([thumb, band])
+
+
+def captioned_grid(
+    pictures: list[tuple[np.ndarray, list[str]]], out: Path, width: int = 320, columns: int = 4
+) -> Path:
+    """Pictures (float RGB in [0, 1]) scaled to `width`, each captioned with its lines, in rows of up to
+    `columns`: the stills' comparison and the sweep's contact sheet. Written atomically as JPEG."""
+    lines = max(len(caption) for _, caption in pictures)
+    tiles = [
+        _caption(_thumbnail(picture, width), *caption, *[""] * (lines - len(caption)))
+        for picture, caption in pictures
+    ]
+    save_jpeg(out, tile_grid(tiles, min(columns, len(tiles))))
+    return out
+
+
+def shrink(frame: np.ndarray, width: int) -> np.ndarray:
+    """A float frame no wider than `width`: a grid's pictures are kept this small until it is drawn,
+    never all at full size (16 stills of a 12-megapixel photo would be 2.3 GB)."""
+    if frame.shape[1] <= width:
+        return frame
+    height = max(1, round(frame.shape[0] * width / frame.shape[1]))
+    return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def tile_grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
+    """8-bit tiles in rows of `columns`; each is padded with black to the largest tile, so pictures of
+    different shapes (a sweep over sizes) still line up. Empty places in the last row stay black."""
+    height, width = max(t.shape[0] for t in tiles), max(t.shape[1] for t in tiles)
+    padded = [np.pad(t, ((0, height - t.shape[0]), (0, width - t.shape[1]), (0, 0))) for t in tiles]
+    padded += [np.zeros_like(padded[0])] * (-len(padded) % columns)
+    return np.vstack([np.hstack(padded[i : i + columns]) for i in range(0, len(padded), columns)])

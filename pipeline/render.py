@@ -21,12 +21,15 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.checkpoint import load_checkpoint
+from pipeline.coherence import Coherence
 from pipeline.config import RenderConfig, register_configs
 from pipeline.device import resolve_device
 from pipeline.dream import dream, frame_generator
 from pipeline.errors import UserError
+from pipeline.feeds import ClipFeed, ZoomFeed
 from pipeline.image import load_image, noise_image, read_png
 from pipeline.interrupts import StopRequest
+from pipeline.jobs import record_failure
 from pipeline.manifest import Manifest, read_manifest
 from pipeline.motion import Camera
 from pipeline.pixels import PixelSpace
@@ -56,21 +59,22 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
     """Dream frames into out_dir/frames/ and out_dir/<video.filename> (continuing a saved state if
     `cfg.resume`); return the MP4's path. Raises Interrupted after encoding, if asked to stop."""
     renderer = Renderer(cfg, out_dir)
-    start, frame = renderer.starting_point()
-    with Mp4Writer(renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio) as video:
+    start, feed = renderer.feed()
+    with Mp4Writer(renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio_source) as video:
         renderer.encode_done_frames(video, start)
         sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every)
         with StopRequest() as stop, logging_redirect_tqdm():
             try:
                 for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
                                   unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
+                    frame, carried = feed.next_input(index)
                     dreamed, record = renderer.dream(frame, index)
-                    frame = renderer.camera.warp(dreamed, index / cfg.fps)
-                    sink.submit(index, dreamed, frame, record)
+                    sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
                     log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
                     if stop.requested:
                         break
             finally:
+                feed.close()
                 sink.close()
         path = video.close()
     renderer.finish(video.frames_written)
@@ -109,15 +113,25 @@ class Renderer:
         precision = str(dtype).removeprefix("torch.")
         log.info("dreaming on %s (%s), up to layer %s", self.device, precision, deepest)
 
-    def starting_point(self) -> tuple[int, np.ndarray]:
-        """(first frame to dream, its input): a saved state when resuming, else the photo or noise."""
+    def feed(self) -> tuple[int, ZoomFeed | ClipFeed]:
+        """(first frame to dream, where inputs come from): a clip, or the zoom loop from a photo or noise;
+        resuming, from the saved state."""
         saved = load_checkpoint(self.out_dir) if self.cfg.resume else None
+        start = min(saved.next_index, self.cfg.frame_count) if saved else 0
         if saved is not None:
-            log.info("resuming %s at frame %d", self.out_dir, saved.next_index)
-            return min(saved.next_index, self.cfg.frame_count), saved.frame
+            log.info("resuming %s at frame %d", self.out_dir, start)
+        if self.cfg.clip is not None:
+            if self.camera.moved():
+                log.warning("the camera moves through the clip (motion.*); motion=still keeps its framing")
+            carry = saved.frame if saved else None
+            return start, ClipFeed(
+                Path(self.cfg.input), self.camera, Coherence(self.cfg.coherence), start, carry
+            )
+        if saved is not None:
+            return start, ZoomFeed(self.camera, saved.frame)
         if self.cfg.input is None:
-            return 0, noise_image(self.cfg.width, self.cfg.height, self.cfg.seed)
-        return 0, load_image(self.cfg.input, self.cfg.width, self.cfg.height)
+            return 0, ZoomFeed(self.camera, noise_image(self.cfg.width, self.cfg.height, self.cfg.seed))
+        return 0, ZoomFeed(self.camera, load_image(self.cfg.input, self.cfg.width, self.cfg.height))
 
     def encode_done_frames(self, video: Mp4Writer, start: int) -> None:
         """A resumed render re-encodes the frames already on disk (exact: they are the 8-bit frames)."""
@@ -189,7 +203,9 @@ def _summary(record: dict) -> str:
 register_configs()
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="render")
+# An absolute config path: launchers run this function as pipeline.render.main (below), and for a module
+# Hydra would read "../conf" as a Python package named conf, which does not exist.
+@hydra.main(version_base="1.3", config_path=str(Path(__file__).parents[1] / "conf"), config_name="render")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point: convert and validate the config, render into Hydra's run directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)
@@ -199,6 +215,8 @@ def main(cfg: DictConfig) -> None:
             out_dir = Path(cfg.resume)
         render(OmegaConf.to_object(cfg), out_dir)
     except UserError as error:
+        if record_failure(out_dir, error):  # a sweep job: logged and marked FAILED, the other jobs go on
+            return
         log.error("%s", error)
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
@@ -210,7 +228,12 @@ def main(cfg: DictConfig) -> None:
         log.warning(message)
         print(message, file=sys.stderr)
         sys.exit(stop.exit_code if isinstance(stop, Interrupted) else 130)
+    except Exception as error:
+        if not record_failure(out_dir, error):  # a single run: Hydra shows the traceback, as before
+            raise
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # the importable function: joblib and submitit pickle it by reference
+    from pipeline.render import main as importable_main
+
+    importable_main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import math
@@ -22,6 +23,10 @@ from pipeline.vgg import FeatureTaps, build_vgg19_features, vgg19_taps
 log = logging.getLogger(__name__)
 
 IMAGENET = VGG19_Weights.IMAGENET1K_V1
+RANDOM_WARNING = (
+    "model.weights=random: the network is untrained, so the result is coloured noise and will NOT "
+    "look like DeepDream. Use model.weights=imagenet (or a local .pth) for real renders."
+)
 
 
 @dataclass
@@ -51,10 +56,7 @@ def load_features(cfg: ModelConfig, seed: int) -> nn.Sequential:
 
 def random_features(seed: int) -> nn.Sequential:
     """Seeded random VGG19 with torchvision's init (Kaiming normal, fan-out), for tests and smoke runs."""
-    log.warning(
-        "model.weights=random: the network is untrained, so the result is coloured noise and will NOT "
-        "look like DeepDream. Use model.weights=imagenet (or a local .pth) for real renders."
-    )
+    log.warning(RANDOM_WARNING)
     generator = torch.Generator().manual_seed(seed)
     features = build_vgg19_features()
     with torch.no_grad():
@@ -138,6 +140,40 @@ def _one_line(error: BaseException) -> str:
 
 def load_taps(cfg: ModelConfig, seed: int, deepest_layer: str, device: torch.device) -> FeatureTaps:
     """The network, built once per render: weights loaded, cut after the deepest layer the render uses."""
-    features = load_features(cfg, seed)
-    taps = FeatureTaps(features[: vgg19_taps()[deepest_layer] + 1])
+    features = cached_features(cfg, seed)
+    # A copy: .to() below converts parameters in place, and the cached network must stay as it was read.
+    taps = FeatureTaps(copy.deepcopy(features[: vgg19_taps()[deepest_layer] + 1]))
     return taps.to(device=device, memory_format=torch.channels_last)  # what oneDNN and cuDNN run fastest
+
+
+# The last network read in this process, kept for the next job: the jobs of a sequential sweep (and the
+# jobs a joblib worker runs one after another) read and check the 548 MB file once, not once per job.
+# One entry only, so a sweep over weights or seeds holds one network's memory, not one per value.
+_LAST_LOADED: dict[tuple, nn.Sequential] = {}
+
+
+def cached_features(cfg: ModelConfig, seed: int) -> nn.Sequential:
+    """load_features, remembered for the next call with the same weights; never modify the result."""
+    key = _cache_key(cfg, seed)
+    if key in _LAST_LOADED:
+        log.info("reusing the VGG19 network already loaded in this process (model.weights=%s)", cfg.weights)
+        if cfg.weights == "random":
+            log.warning(RANDOM_WARNING)
+        return _LAST_LOADED[key]
+    features = load_features(cfg, seed)
+    _LAST_LOADED.clear()
+    _LAST_LOADED[key] = features
+    return features
+
+
+def _cache_key(cfg: ModelConfig, seed: int) -> tuple:
+    """The seed matters to random weights only; a local file also counts its size and modification time,
+    so a file replaced between two jobs is read (and checked) again."""
+    if cfg.weights == "random":
+        return ("random", seed)
+    path = Path(cfg.weights).expanduser()
+    stamp = None
+    if cfg.weights != "imagenet" and path.is_file():
+        stat = path.stat()
+        stamp = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    return (cfg.weights, cfg.sha256, stamp)

@@ -94,16 +94,3 @@ def test_help_and_cfg_show_the_settings():
         "jitter:",
     ):
         assert key in job
-
-
-def test_multirun_renders_one_video_per_combination(tmp_path):
-    sweep = tmp_path / "sweep"
-    result = run_cli(
-        "-m", *TINY, "frames=2", "layer_schedule=deep,cycle", "motion=zoom,spiral", f"hydra.sweep.dir={sweep}"
-    )
-    assert result.returncode == 0, result.stderr
-    videos = sorted(sweep.glob("*/dream.mp4"))
-    assert len(videos) == 4
-    overrides = {(v.parent / ".hydra/overrides.yaml").read_text() for v in videos}
-    assert len(overrides) == 4  # four distinct combinations
-    assert all(probe(v)["frames"] == 2 for v in videos)

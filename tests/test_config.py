@@ -62,7 +62,7 @@ def test_wrong_type_fails_at_compose_time():
     "override, fragment",
     [
         ("width=65", "even"),
-        ("height=0", "height"),
+        ("height=-2", "height"),
         ("frames=0", "frames"),
         ("fps=0", "fps"),
         ("device=gpu", "device"),

@@ -48,7 +48,7 @@ def test_running_out_of_memory_retries_the_frame_in_tiles(monkeypatch, tmp_path,
         return real_dream(image, features, weights, params, *args)
 
     monkeypatch.setattr(render_module, "dream", dream_that_fails_untiled)
-    render(tiny_config("frames=2"), tmp_path)
+    render(tiny_config("frames=2", "layer_schedule=single", "layer_schedule.layer=conv2_1"), tmp_path)
     assert len(list((tmp_path / "frames").glob("*.png"))) == 2
     assert calls[0] == 2_500_000 and calls[1] == 64 * 48 // 4  # retried in quarter-frame tiles...
     assert calls[2] == calls[1]  # ...and the next frame starts with the smaller budget

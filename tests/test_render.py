@@ -108,6 +108,7 @@ def test_frames_auto_follows_the_audio_track(tiny_config, tmp_path):
     assert audio_duration(video) == pytest.approx(5 / 24, abs=1 / 24)  # sound ends with the picture
 
 
-def test_frames_auto_needs_audio(tiny_config):
-    with pytest.raises(UserError, match="audio"):
-        tiny_config("frames=auto")
+def test_frames_auto_without_clip_or_audio_is_120(tiny_config):
+    assert tiny_config("frames=auto").frame_count == 120
+    with pytest.raises(UserError, match="frames"):
+        tiny_config("frames=many")

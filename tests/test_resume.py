@@ -12,7 +12,14 @@ from pipeline.video import probe
 from tests.test_cli import ROOT, TINY, run_cli
 
 pytestmark = pytest.mark.slow
-SETTINGS = [*TINY, "frames=6", "motion=spiral", "layer_schedule=cycle", "seed=3"]
+SETTINGS = [
+    *TINY,
+    "frames=6",
+    "motion=spiral",
+    "layer_schedule=single",
+    "layer_schedule.layer=conv3_1",
+    "seed=3",
+]
 
 
 def _start(run_dir: Path) -> subprocess.Popen:
@@ -44,7 +51,7 @@ def _assert_same_frames(a: Path, b: Path, count: int) -> None:
         assert (a / "frames" / name).read_bytes() == (b / "frames" / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("kill_after", [1, 3, 5])
+@pytest.mark.parametrize("kill_after", [1, 4])
 def test_sigkill_then_resume_is_bit_identical(tmp_path, uninterrupted, kill_after):
     run_dir = tmp_path / "run"
     process = _start(run_dir)

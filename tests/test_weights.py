@@ -112,3 +112,23 @@ def test_offline_imagenet_says_how_to_supply_the_file(tmp_path, monkeypatch):
     message = str(caught.value)
     assert "vgg19-dcbb9e9d.pth" in message and "model.weights=" in message
     assert str(tmp_path) in message  # where to put the file so it is found next time
+
+
+def test_jobs_in_one_process_read_the_weights_once(tmp_path, monkeypatch):
+    path = tmp_path / "vgg.pth"
+    torch.save(random_features(5).state_dict(), path)
+    reads = []
+    real_load = torch.load
+    monkeypatch.setattr(
+        torch, "load", lambda *args, **kwargs: reads.append(args) or real_load(*args, **kwargs)
+    )
+    cfg = ModelConfig(weights=str(path))
+    first = load_taps(cfg, 0, "conv2_2", torch.device("cpu"))
+    second = load_taps(cfg, 1, "conv3_1", torch.device("cpu"))  # the seed does not matter to a file
+    assert len(reads) == 1
+    assert torch.equal(first.features[0].weight, second.features[0].weight)
+    assert first.features[0].weight.data_ptr() != second.features[0].weight.data_ptr()  # copies, not shared
+    torch.save(random_features(6).state_dict(), path)  # the file replaced between jobs: read again
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    third = load_taps(cfg, 0, "conv2_2", torch.device("cpu"))
+    assert len(reads) == 2 and not torch.equal(first.features[0].weight, third.features[0].weight)
