@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import pipeline.preflight as preflight
-import pipeline.render as render_module
+import pipeline.renderer as renderer_module
 from pipeline.errors import UserError
 from pipeline.preflight import activation_bytes, check_disk, check_memory
 from pipeline.render import render
@@ -39,7 +39,7 @@ def test_a_disk_too_full_is_refused_before_anything_is_written(monkeypatch, tmp_
 
 
 def test_running_out_of_memory_retries_the_frame_in_tiles(monkeypatch, tmp_path, tiny_config):
-    real_dream, calls = render_module.dream, []
+    real_dream, calls = renderer_module.dream, []
 
     def dream_that_fails_untiled(image, features, weights, params, *args):
         calls.append(params.tile_pixels)
@@ -47,7 +47,7 @@ def test_running_out_of_memory_retries_the_frame_in_tiles(monkeypatch, tmp_path,
             raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 GB")
         return real_dream(image, features, weights, params, *args)
 
-    monkeypatch.setattr(render_module, "dream", dream_that_fails_untiled)
+    monkeypatch.setattr(renderer_module, "dream", dream_that_fails_untiled)
     render(tiny_config("frames=2", "layer_schedule=single", "layer_schedule.layer=conv2_1"), tmp_path)
     assert len(list((tmp_path / "frames").glob("*.png"))) == 2
     assert calls[0] == 2_500_000 and calls[1] == 64 * 48 // 4  # retried in quarter-frame tiles...
@@ -58,6 +58,6 @@ def test_other_runtime_errors_are_not_mistaken_for_memory(monkeypatch, tmp_path,
     def broken(*args):
         raise RuntimeError("shape mismatch")
 
-    monkeypatch.setattr(render_module, "dream", broken)
+    monkeypatch.setattr(renderer_module, "dream", broken)
     with pytest.raises(RuntimeError, match="shape mismatch"):
         render(tiny_config("frames=1"), tmp_path)
