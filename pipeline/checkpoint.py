@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.errors import UserError
+from pipeline.image import write_atomically
 
 STATE_DIR = "state"
 
@@ -25,15 +25,6 @@ class Checkpoint:
     frame: np.ndarray  # its input: the previous dream after the camera move, float32 RGB HWC in [0, 1]
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(partial, path)
-
-
 def save_checkpoint(run_dir: Path, checkpoint: Checkpoint) -> None:
     """The frame first, then the index that points at it: the index is only ever ahead of a frame on disk."""
     folder = run_dir / STATE_DIR
@@ -41,8 +32,8 @@ def save_checkpoint(run_dir: Path, checkpoint: Checkpoint) -> None:
     buffer = io.BytesIO()
     np.save(buffer, checkpoint.frame.astype(np.float32), allow_pickle=False)
     name = f"frame_{checkpoint.next_index:06d}.npy"
-    _write_atomically(folder / name, buffer.getvalue())
-    _write_atomically(
+    write_atomically(folder / name, buffer.getvalue())
+    write_atomically(
         folder / "next.json", json.dumps({"next_index": checkpoint.next_index, "frame": name}).encode()
     )
     for stale in folder.glob("frame_*.npy"):

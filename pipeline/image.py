@@ -48,17 +48,22 @@ def to_uint8(frame: np.ndarray) -> np.ndarray:
     return np.round(np.clip(frame, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def save_png(path: Path, frame: np.ndarray) -> None:
-    """Write to a temporary name, fsync, then rename: a crash never leaves a half-written frame."""
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(to_uint8(frame), cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OSError(f"OpenCV could not encode {path.name} as PNG")
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary name, fsync, then rename: a crash never leaves a half-written file, and a
+    viewer or a resume only ever sees the old file or the new one."""
     partial = path.with_name(f".{path.name}.partial")
     with partial.open("wb") as file:
-        file.write(encoded.tobytes())
+        file.write(data)
         file.flush()
         os.fsync(file.fileno())
     os.replace(partial, path)
+
+
+def save_png(path: Path, frame: np.ndarray) -> None:
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(to_uint8(frame), cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OSError(f"OpenCV could not encode {path.name} as PNG")
+    write_atomically(path, encoded.tobytes())
 
 
 def read_png(path: Path) -> np.ndarray:

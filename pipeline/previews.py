@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from pipeline.image import read_png, to_uint8
+from pipeline.image import read_png, to_uint8, write_atomically
 
 
 def save_jpeg(path: Path, frame: np.ndarray, quality: int = 90) -> None:
@@ -20,9 +19,7 @@ def save_jpeg(path: Path, frame: np.ndarray, quality: int = 90) -> None:
     )
     if not ok:
         raise OSError(f"OpenCV could not encode {path.name}")
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(encoded.tobytes())
-    os.replace(partial, path)
+    write_atomically(path, encoded.tobytes())
 
 
 def sheet_indices(frames: int, count: int) -> list[int]:
