@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -14,6 +15,9 @@ from pipeline.keyframes import parse_keyframes
 from pipeline.pixels import PixelSpace
 from pipeline.pyramid import octave_sizes
 from pipeline.tiles import tiled_gradient
+
+# `DreamConfig.at` runs every frame: parse each keyframe string once, not once per frame.
+_curve = lru_cache(maxsize=256)(parse_keyframes)
 
 # A feature extractor: image (N, 3, H, W) and layer names -> {layer: activation}. VGG19 taps in
 # production, a toy net in tests.
@@ -64,11 +68,11 @@ class DreamConfig:
         name, text = ("dream.steps", self.steps)
         if not first_frame and self.frame_steps is not None:
             name, text = ("dream.frame_steps", self.frame_steps)
-        steps = round(parse_keyframes(text, name=name)(t))
+        steps = round(_curve(text, name=name)(t))
         lr_name, lr_text = ("dream.lr", self.lr)
         if not first_frame and self.frame_lr is not None:
             lr_name, lr_text = ("dream.frame_lr", self.frame_lr)
-        lr = parse_keyframes(lr_text, name=lr_name)(t)
+        lr = _curve(lr_text, name=lr_name)(t)
         if steps < 1:
             raise UserError(f"{name} must be at least 1, but is {steps} at t={t:g}s")
         if lr <= 0:
