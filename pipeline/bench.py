@@ -17,15 +17,15 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from pipeline.device import resolve_device
-from pipeline.dream import DreamParams, dream, frame_generator, objective
-from pipeline.image import noise_image
-from pipeline.motion import Camera, MotionConfig
-from pipeline.pixels import PixelSpace
-from pipeline.precision import Autocast, cpu_has_native_bf16, resolve_precision
-from pipeline.pyramid import octave_sizes
-from pipeline.reference import reference_dream
-from pipeline.weights import ModelConfig, load_features, load_taps
+from pipeline.animation.camera import Camera, MotionConfig
+from pipeline.dreamer.ascent import DreamParams, dream, frame_generator, objective
+from pipeline.dreamer.device import resolve_device
+from pipeline.dreamer.pixels import PixelSpace
+from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_precision
+from pipeline.dreamer.pyramid import octave_sizes
+from pipeline.dreamer.reference import reference_dream
+from pipeline.dreamer.weights import ModelConfig, load_features, load_taps
+from pipeline.sources.image import noise_image
 
 
 def timed(run, device: torch.device) -> tuple[float, object]:

@@ -9,17 +9,17 @@ from pathlib import Path
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from pipeline.audio import audio_duration, check_audio_file
-from pipeline.clip import ClipInfo, even_size, is_video, probe_clip
-from pipeline.coherence import CoherenceConfig
-from pipeline.device import check_device_name
-from pipeline.dream import DreamConfig
+from pipeline.animation.camera import MotionConfig
+from pipeline.animation.coherence import CoherenceConfig
+from pipeline.animation.schedule import LayerScheduleConfig
+from pipeline.dreamer.ascent import DreamConfig
+from pipeline.dreamer.device import check_device_name
+from pipeline.dreamer.precision import check_precision_name
+from pipeline.dreamer.weights import ModelConfig
 from pipeline.errors import UserError
-from pipeline.motion import MotionConfig
-from pipeline.precision import check_precision_name
-from pipeline.schedule import LayerScheduleConfig
-from pipeline.video import VideoConfig
-from pipeline.weights import ModelConfig
+from pipeline.output.video import VideoConfig
+from pipeline.sources.audio import audio_duration, check_audio_file
+from pipeline.sources.clip import ClipInfo, even_size, is_video, probe_clip
 
 
 @dataclass

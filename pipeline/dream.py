@@ -1,195 +1,168 @@
-"""DeepDream on one image: gradient ascent on chosen layers' activations over an octave pyramid."""
+"""Stills: dream one image once per layer, with the video's dreamer, and compare them in a grid.
+
+`python -m pipeline.dream input=photo.jpg layers=[conv3_2,conv4_2,conv5_1]` writes <layer>.png for each
+layer and grid.jpg (the input, then each layer, captioned) into the run directory; `layers=all` dreams
+all 16 conv layers. Settings share the video's schemas (model, dream, device, precision, seed).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+import cv2
+import hydra
 import numpy as np
-import torch
-from torchvision.transforms.v2 import functional as tvf
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
 
+from pipeline.dreamer.ascent import DreamConfig, dream, frame_generator
+from pipeline.dreamer.device import check_device_name, resolve_device
+from pipeline.dreamer.pixels import PixelSpace
+from pipeline.dreamer.precision import Autocast, check_precision_name, resolve_precision
+from pipeline.dreamer.pyramid import check_pyramid
+from pipeline.dreamer.tiles import tile_geometry
+from pipeline.dreamer.vgg import check_layer_name, conv_layer_names, deepest
+from pipeline.dreamer.weights import ModelConfig, load_taps
 from pipeline.errors import UserError
-from pipeline.keyframes import parse_keyframes
-from pipeline.pixels import PixelSpace
-from pipeline.pyramid import octave_sizes
-from pipeline.tiles import tiled_gradient
+from pipeline.output.previews import captioned_grid, shrink
+from pipeline.run.preflight import check_memory
+from pipeline.sources.image import cover_crop, noise_image, save_png
+from pipeline.sweeps.jobs import record_failure
+from pipeline.sweeps.threads import check_threads
 
-# `DreamConfig.at` runs every frame: parse each keyframe string once, not once per frame.
-_curve = lru_cache(maxsize=256)(parse_keyframes)
-
-# A feature extractor: image (N, 3, H, W) and layer names -> {layer: activation}. VGG19 taps in
-# production, a toy net in tests.
-Features = Callable[[torch.Tensor, Iterable[str]], dict[str, torch.Tensor]]
-LayerWeights = Mapping[str, float]
+log = logging.getLogger(__name__)
+CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")  # absolute: found from any module name
 
 
 @dataclass
-class DreamConfig:
-    octaves: int = 4  # pyramid levels; the smallest is the frame shrunk by octave_scale ** (octaves - 1)
-    octave_scale: float = 1.4  # size ratio between neighbouring levels
-    steps: str = "10"  # gradient-ascent steps per level; a number or keyframes over time ("0:(10), 5:(4)")
-    lr: str = "0.09"  # step size in ImageNet-normalised pixel units (gradient is normalised); or keyframes
-    jitter: int = 32  # largest random roll, in pixels, applied before each step and undone after
-    smoothing: float = 0.5  # base sigma (pixels) of the gradient-smoothing cascade; grows over the steps
-    # Video frames after the first start from the previous dream, zoomed: most of the dream is already
-    # there, so they need fewer octaves and steps. null: the same as the first frame.
-    frame_octaves: int | None = None  # pyramid levels for frames after the first
-    frame_steps: str | None = None  # steps per level for frames after the first (number or keyframes)
-    frame_lr: str | None = None  # step size for frames after the first (number or keyframes)
-    # Bounded memory at any size: levels above tile_pixels compute the gradient in tile x tile pieces
-    # (exactly the same gradient; margins cost extra time, so smaller levels run whole).
-    tile_pixels: int = 2_500_000  # pixels of a level above which it is tiled (1080p is 2.07 million)
-    tile: int = 1024  # side of a tile in pixels, a multiple of 16 (memory grows with its square)
+class StillsConfig:
+    input: str | None = None  # image to dream (any format OpenCV reads); null: seeded grey noise
+    width: int = 0  # width in pixels; 0: the input's (keeping its aspect if height is set), noise 640
+    height: int = 0  # height in pixels; 0: the input's (keeping its aspect if width is set), noise 360
+    layers: Any = field(default_factory=lambda: ["conv3_2", "conv4_2", "conv5_1"])  # names, one, or all
+    seed: int = 0  # seeds the noise, random weights and jitter (every layer gets the same jitter)
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type
+    threads: int = 0  # CPU threads for torch and OpenCV; 0: the cores shared among parallel sweep jobs
+    model: ModelConfig = field(default_factory=ModelConfig)
+    dream: DreamConfig = field(default_factory=DreamConfig)  # octaves, steps, lr... as for the video
 
     def __post_init__(self) -> None:
-        for name in ("octaves", "frame_octaves"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise UserError(f"dream.{name} must be at least 1, got {value}")
-        if self.octave_scale <= 1.0:
-            raise UserError(f"dream.octave_scale must be above 1 (1.4 is typical), got {self.octave_scale}")
-        if self.jitter < 0:
-            raise UserError(f"dream.jitter must be 0 or more pixels, got {self.jitter}")
-        if self.smoothing <= 0:
-            raise UserError(f"dream.smoothing must be positive (0.5 is typical), got {self.smoothing}")
-        if self.tile < 16 or self.tile % 16 or self.tile_pixels < 1:
-            raise UserError(
-                f"dream.tile must be a multiple of 16 (VGG19's deepest pooling grid), got {self.tile}; "
-                f"dream.tile_pixels must be >= 1, got {self.tile_pixels}"
-            )
-        self.at(0.0, first_frame=True)  # parses the keyframes and checks the first values
-        self.at(0.0, first_frame=False)
-
-    def at(self, t: float, first_frame: bool = True) -> DreamParams:
-        """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds."""
-        octaves = self.octaves if first_frame or self.frame_octaves is None else self.frame_octaves
-        name, text = ("dream.steps", self.steps)
-        if not first_frame and self.frame_steps is not None:
-            name, text = ("dream.frame_steps", self.frame_steps)
-        steps = round(_curve(text, name=name)(t))
-        lr_name, lr_text = ("dream.lr", self.lr)
-        if not first_frame and self.frame_lr is not None:
-            lr_name, lr_text = ("dream.frame_lr", self.frame_lr)
-        lr = _curve(lr_text, name=lr_name)(t)
-        if steps < 1:
-            raise UserError(f"{name} must be at least 1, but is {steps} at t={t:g}s")
-        if lr <= 0:
-            raise UserError(f"{lr_name} must be positive (0.09 is typical), but is {lr:g} at t={t:g}s")
-        return DreamParams(
-            octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing, self.tile_pixels, self.tile
-        )
-
-    @property
-    def most_octaves(self) -> int:
-        return max(self.octaves, self.frame_octaves or 0)
+        self.layer_names = resolve_layers(self.layers)
+        for name in ("width", "height"):
+            if (value := getattr(self, name)) < 0:
+                raise UserError(f"{name} must be a number of pixels, or 0 for the input's own, got {value}")
+        check_device_name(self.device)
+        check_precision_name(self.precision)
+        check_threads(self.threads)
+        if self.input is not None and not Path(self.input).expanduser().is_file():
+            raise UserError(f"input: no file at {self.input}; pass an image path, or input=null for noise")
 
 
-@dataclass(frozen=True)
-class DreamParams:
-    """DreamConfig resolved to plain numbers for one frame (see DreamConfig for units)."""
-
-    octaves: int = 4
-    octave_scale: float = 1.4
-    steps: int = 10
-    lr: float = 0.09
-    jitter: int = 32
-    smoothing: float = 0.5
-    tile_pixels: int = 2_500_000
-    tile: int = 1024
-
-
-def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:
-    """What DeepDream maximises: the weighted mean of squared activations of the chosen layers."""
-    activations = features(image, layer_weights.keys())
-    return sum(weight * activations[name].float().pow(2).mean() for name, weight in layer_weights.items())
-
-
-def smooth(grad: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Average of three Gaussian blurs (sigma x 0.5, 1, 2; 9-tap kernel, reflect borders): damps the
-    checkerboard that strided convs leave in the gradient at several scales at once."""
-    blurs = [
-        tvf.gaussian_blur(grad, kernel_size=[9, 9], sigma=[s, s]) for s in (0.5 * sigma, sigma, 2 * sigma)
-    ]
-    return sum(blurs) / 3.0
-
-
-def ascent_step(
-    image: torch.Tensor,
-    features: Features,
-    layer_weights: LayerWeights,
-    cfg: DreamParams,
-    step: int,
-    generator: torch.Generator,
-    space: PixelSpace,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """One step of gradient ascent on the input image (the network's weights never change); returns
-    the new image and the objective it had before the step (a 0-d tensor: no device sync)."""
-    # 1. Jitter: roll by a random offset so the smoothed gradient's seams never stay in one place.
-    dy, dx = torch.randint(-cfg.jitter, cfg.jitter + 1, (2,), generator=generator).tolist()
-    rolled = torch.roll(image, shifts=(dy, dx), dims=(-2, -1)).detach()
-    rolled = rolled.contiguous(memory_format=torch.channels_last).requires_grad_(True)
-    # 2. Forward to the deepest chosen layer, backward to the pixels only (weights have no gradient).
-    #    Scaling by the pixel count keeps fp16 gradients from underflowing; step 4 removes the scale.
-    pixels = rolled[0, 0].numel()
-    if pixels > cfg.tile_pixels:
-        grad, value = tiled_gradient(rolled, features, layer_weights, cfg.tile)
+def resolve_layers(value: Any) -> list[str]:
+    """`layers` as a list of checked names, in the order given: "all" is the 16 conv layers shallow to
+    deep, one name is a list of one (so `-m layers=conv3_1,conv4_2` sweeps one layer per job)."""
+    if isinstance(value, str):
+        names = conv_layer_names() if value.strip().lower() == "all" else [value]
+    elif isinstance(value, list | tuple):
+        names = [str(name) for name in value]
     else:
-        value = objective(rolled, features, layer_weights)
-        (grad,) = torch.autograd.grad(value * pixels, rolled)
-    # 3. Smooth, with a sigma that grows over the steps (coarser structure late in each octave).
-    grad = smooth(grad, cfg.smoothing + 2.0 * (step + 1) / cfg.steps)
-    # 4. Normalise so lr means the same at every layer, size and weight.
-    grad = (grad - grad.mean()) / (grad.std() + 1e-8)
-    # 5. Ascend, undo the roll, stay inside the valid pixel range.
-    ascended = torch.roll(rolled.detach() + cfg.lr * grad, shifts=(-dy, -dx), dims=(-2, -1))
-    return space.clamp(ascended), value.detach()
+        raise UserError(
+            f"layers must be a list like [conv3_2,conv4_2], one layer name, or all; got {value!r}"
+        )
+    if not names:
+        raise UserError("layers is empty: name at least one, e.g. layers=[conv4_2], or layers=all")
+    for name in names:
+        check_layer_name(name, "layers")
+    return list(dict.fromkeys(names))
 
 
-def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    return tvf.resize(image, list(size), interpolation=tvf.InterpolationMode.BILINEAR, antialias=True)
+def starting_image(cfg: StillsConfig) -> np.ndarray:
+    """The photo at the stills' size (cover-cropped like a video's first frame), or seeded noise."""
+    if cfg.input is None:
+        return noise_image(cfg.width or 640, cfg.height or 360, cfg.seed)
+    bgr = cv2.imread(str(Path(cfg.input).expanduser()), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise UserError(f"input: {cfg.input} is not an image OpenCV can read (try a PNG or JPEG)")
+    rows, cols = bgr.shape[:2]
+    width = cfg.width or (round(cols * cfg.height / rows) if cfg.height else cols)
+    height = cfg.height or (round(rows * width / cols) if cfg.width else rows)
+    return cover_crop(
+        cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0, max(1, width), max(1, height)
+    )
 
 
-def dream(
-    image: torch.Tensor,
-    features: Features,
-    layer_weights: LayerWeights,
-    cfg: DreamParams,
-    generator: torch.Generator,
-    space: PixelSpace,
-    stats: dict | None = None,
-) -> torch.Tensor:
-    """Dream from the smallest octave up, carrying only the *detail* (dreamed minus base) to the next
-    level, so the picture's own structure stays sharp while the dream grows over it.
-
-    `stats`, if given, receives the objective at full size before the first and before the last step
-    of the last octave (free: those forward passes run anyway).
-    """
-    height, width = image.shape[-2:]
-    bases = [resize(image, size) for size in octave_sizes(height, width, cfg.octaves, cfg.octave_scale)]
-    detail = torch.zeros_like(bases[0])
-    values = []
-    for base in bases:
-        dreamed = base + resize(detail, tuple(base.shape[-2:]))
-        values = []
-        for step in range(cfg.steps):
-            dreamed, value = ascent_step(dreamed, features, layer_weights, cfg, step, generator, space)
-            values.append(value)
-        detail = dreamed - base
-    if stats is not None:
-        stats.update(objective_start=values[0].item(), objective_end=values[-1].item())
-    return dreamed
+def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
+    """Dream the image once per layer from the same start and the same jitter, so the stills differ
+    only by layer; write <layer>.png each and grid.jpg. Returns the files written."""
+    frame = starting_image(cfg)
+    height, width = frame.shape[:2]
+    taps, space = network(cfg, height, width)
+    params, tile = cfg.dream.at(0.0, first_frame=True), min(640, max(320, width))  # grid tile width
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pictures, written = [(shrink(frame, tile), ["input"])], []
+    for layer in cfg.layer_names:
+        started, stats = time.perf_counter(), {}
+        image = dream(
+            space.encode(frame), taps, {layer: 1.0}, params, frame_generator(cfg.seed, 0), space, stats
+        )
+        dreamed = space.decode(image)
+        save_png(out_dir / f"{layer}.png", dreamed)
+        pictures.append((shrink(dreamed, tile), [layer]))
+        written.append(out_dir / f"{layer}.png")
+        log.info("%s: objective %.4g -> %.4g, %.2fs", layer, stats["objective_start"], stats["objective_end"],
+                 time.perf_counter() - started)  # fmt: skip
+    written.append(captioned_grid(pictures, out_dir / "grid.jpg", width=tile))
+    log.info("wrote %d stills (%dx%d) and %s", len(cfg.layer_names), width, height, written[-1])
+    return written
 
 
-def frame_generator(seed: int, frame_index: int) -> torch.Generator:
-    """Randomness for one frame derived from (seed, frame index) alone: any frame can be re-dreamed
-    identically, in any order, on any device."""
-    state = np.random.SeedSequence([seed, frame_index]).generate_state(1, dtype=np.uint64)[0]
-    return torch.Generator().manual_seed(int(state) & 0x7FFF_FFFF_FFFF_FFFF)
+def network(cfg: StillsConfig, height: int, width: int) -> tuple[Autocast, PixelSpace]:
+    """The video's checks and network for the deepest layer asked for, loaded once: each layer's passes
+    stop at that layer, so shallow stills cost no more than they would alone."""
+    last = deepest(cfg.layer_names)
+    check_pyramid(height, width, cfg.dream.octaves, cfg.dream.octave_scale, last)
+    device = resolve_device(cfg.device)
+    margin, _ = tile_geometry(last)
+    check_memory(height, width, last, cfg.dream.tile_pixels, cfg.dream.tile, margin, device)
+    dtype = resolve_precision(cfg.precision, device)
+    log.info("dreaming on %s (%s), up to layer %s", device, str(dtype).removeprefix("torch."), last)
+    return Autocast(load_taps(cfg.model, cfg.seed, last, device), device, dtype), PixelSpace.imagenet(device)
 
 
-if __name__ == "__main__":  # `python -m pipeline.dream`: the stills command lives in pipeline/stills.py
-    from pipeline.stills import main
+def register_configs() -> None:
+    """The schema outside any group, as pipeline.config does for the video's."""
+    ConfigStore.instance().store(name="stills_schema", node=StillsConfig)
 
+
+register_configs()
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="stills")
+def main(cfg: DictConfig) -> None:
+    """Hydra entry point: validate the config, dream the stills into Hydra's run (or job) directory."""
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        dream_stills(OmegaConf.to_object(cfg), out_dir)
+    except UserError as error:
+        if record_failure(out_dir, error):  # a sweep job: logged and marked, the other jobs go on
+            return
+        log.error("%s", error)
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print(f"interrupted: the stills written so far are in {out_dir}", file=sys.stderr)
+        sys.exit(130)
+    except Exception as error:
+        if not record_failure(out_dir, error):
+            raise
+
+
+if __name__ == "__main__":
     main()

@@ -18,8 +18,8 @@ from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
 from pipeline.errors import UserError
-from pipeline.image import read_png
-from pipeline.video import Mp4Writer, VideoConfig
+from pipeline.output.video import Mp4Writer, VideoConfig
+from pipeline.sources.image import read_png
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "conf" / "video"
 USAGE = "run_dir=PATH (required), video=PRESET, video.KEY=VALUE, audio=PATH|null"

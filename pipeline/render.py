@@ -17,13 +17,13 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.config import RenderConfig, register_configs
 from pipeline.errors import UserError
-from pipeline.interrupts import StopRequest
-from pipeline.jobs import record_failure
-from pipeline.manifest import Manifest
-from pipeline.renderer import Renderer
-from pipeline.resume import resume_config
-from pipeline.sink import FrameSink
-from pipeline.video import Mp4Writer
+from pipeline.output.manifest import Manifest
+from pipeline.output.sink import FrameSink
+from pipeline.output.video import Mp4Writer
+from pipeline.run.interrupts import StopRequest
+from pipeline.run.renderer import Renderer
+from pipeline.run.resume import resume_config
+from pipeline.sweeps.jobs import record_failure
 
 log = logging.getLogger(__name__)
 

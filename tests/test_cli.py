@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.video import probe
+from pipeline.output.video import probe
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,12 +6,12 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from pipeline.audio import audio_duration
-from pipeline.clip import probe_clip, read_clip
 from pipeline.ffmpeg import run
-from pipeline.image import read_png
-from pipeline.manifest import read_manifest
+from pipeline.output.manifest import read_manifest
 from pipeline.render import render
+from pipeline.sources.audio import audio_duration
+from pipeline.sources.clip import probe_clip, read_clip
+from pipeline.sources.image import read_png
 
 SPEED = 2  # pixels per frame the square slides right
 CLIP = [

@@ -37,7 +37,7 @@ def test_defaults_are_the_documented_ones():
 
 
 def test_preset_stages_hold_exactly_their_own_layers():
-    from pipeline.schedule import LayerSchedule
+    from pipeline.animation.schedule import LayerSchedule
 
     cfg = compose_config("layer_schedule=deep", "frames=10")
     assert LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frame_count).weights_at(0) == {"conv3_1": 1.0}
@@ -82,8 +82,8 @@ def _all_presets():
 
 @pytest.mark.parametrize("preset", _all_presets())
 def test_every_preset_renders_two_tiny_frames(preset, tmp_path):
+    from pipeline.output.video import probe
     from pipeline.render import render
-    from pipeline.video import probe
 
     cfg = compose_config(preset, "frames=2")
     path = render(cfg, tmp_path)

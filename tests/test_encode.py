@@ -9,10 +9,10 @@ import pytest
 
 from pipeline.encode import main, numbered_frames
 from pipeline.errors import UserError
-from pipeline.image import read_png, save_png
-from pipeline.video import probe
-from tests.test_audio import noise_wav
-from tests.test_video import decode, ffmpeg_info, smooth_frames
+from pipeline.output.video import probe
+from pipeline.sources.image import read_png, save_png
+from tests.output.test_video import decode, ffmpeg_info, smooth_frames
+from tests.sources.test_audio import noise_wav
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = """\

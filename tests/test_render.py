@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.image import read_png
+from pipeline.output.video import probe
 from pipeline.render import render
-from pipeline.video import probe
+from pipeline.sources.image import read_png
 
 
 def test_render_writes_every_frame_and_a_matching_video(tiny_config, tmp_path):
@@ -64,7 +64,7 @@ def test_pyramid_too_small_fails_before_anything_is_written(tiny_config, tmp_pat
 def test_manifest_preview_and_contact_sheet_hold_what_they_claim(tiny_config, tmp_path):
     import cv2
 
-    from pipeline.manifest import read_manifest
+    from pipeline.output.manifest import read_manifest
 
     cfg = tiny_config("frames=4", "preview_every=2", "layer_schedule=deep")
     render(cfg, tmp_path)
@@ -101,7 +101,7 @@ def test_frames_auto_follows_the_audio_track(tiny_config, tmp_path):
         file.writeframes((np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2").tobytes())
     cfg = tiny_config("frames=auto", f"audio={track}")
     assert cfg.frame_count == 5
-    from pipeline.audio import audio_duration
+    from pipeline.sources.audio import audio_duration
 
     video = render(cfg, tmp_path / "run")
     assert probe(video)["frames"] == 5

@@ -1,0 +1,51 @@
+"""A deliberately plain DeepDream, kept only as the benchmark's yardstick: the way the original project runs.
+
+Same maths as pipeline.dreamer.ascent (octaves, detail carry, jitter, smoothing, normalisation, clamp),
+none of its care: fp32, NCHW, the whole VGG19 `features` stack run every step, weights with gradients on, and
+`loss.backward()` filling weight gradients that are never used. Not used by renders.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from pipeline.dreamer.ascent import DreamParams, resize, smooth
+from pipeline.dreamer.pixels import PixelSpace
+from pipeline.dreamer.pyramid import octave_sizes
+from pipeline.dreamer.vgg import vgg19_taps
+
+
+def reference_dream(
+    image: torch.Tensor,
+    features: nn.Sequential,
+    layer: str,
+    cfg: DreamParams,
+    generator: torch.Generator,
+    space: PixelSpace,
+) -> torch.Tensor:
+    features.requires_grad_(True)
+    tap = vgg19_taps()[layer]
+    height, width = image.shape[-2:]
+    bases = [resize(image, size) for size in octave_sizes(height, width, cfg.octaves, cfg.octave_scale)]
+    detail = torch.zeros_like(bases[0])
+    for base in bases:
+        dreamed = base + resize(detail, tuple(base.shape[-2:]))
+        for step in range(cfg.steps):
+            dy, dx = torch.randint(-cfg.jitter, cfg.jitter + 1, (2,), generator=generator).tolist()
+            rolled = torch.roll(dreamed, shifts=(dy, dx), dims=(-2, -1)).detach().requires_grad_(True)
+            x, activation = rolled, None
+            for index, module in enumerate(features):  # the full network, every time
+                x = module(x)
+                if index == tap:
+                    activation = x.clone()
+            features.zero_grad()
+            loss = activation.pow(2).mean()
+            loss.backward()
+            grad = smooth(rolled.grad, cfg.smoothing + 2.0 * (step + 1) / cfg.steps)
+            grad = (grad - grad.mean()) / (grad.std() + 1e-8)
+            dreamed = space.clamp(
+                torch.roll(rolled.detach() + cfg.lr * grad, shifts=(-dy, -dx), dims=(-2, -1))
+            )
+        detail = dreamed - base
+    return dreamed

@@ -1,0 +1,102 @@
+"""One job of a sweep: how a failing job records itself, and how a finished job is read back from disk.
+
+In a multirun Hydra runs every job through one call (the default launcher: one process; joblib or
+submitit: several), so `sys.exit` in a job would end the whole sweep. A failing job instead logs its
+error into its own log, leaves a FAILED file holding the one-line reason, and returns; the sweep's
+summary (pipeline.sweeps.summary) finds it there, whichever process or machine ran it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import OmegaConf
+
+from pipeline.errors import UserError
+
+log = logging.getLogger(__name__)
+
+FAILED = "FAILED"  # in a job directory: the job failed; the file holds the one-line reason
+OUTPUT_SUFFIXES = (".mp4", ".jpg", ".png")  # a job's results at the top of its directory
+NOT_OUTPUTS = ("preview.jpg",)  # the last frame again, refreshed while rendering
+
+
+def record_failure(out_dir: Path, error: BaseException) -> bool:
+    """In a multirun: log `error` into the job's log (with the traceback unless it is a UserError), write
+    out_dir/FAILED and return True, so the caller returns and the next job runs. Otherwise (a single
+    run) do nothing and return False: the caller reports the error as it always has."""
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return False
+    line = one_line(error)
+    if isinstance(error, UserError):
+        log.error("job failed: %s", line)
+    else:
+        log.error("job failed: %s", line, exc_info=error)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / FAILED).write_text(line + "\n")
+    return True
+
+
+def one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    if isinstance(error, UserError):
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+@dataclass
+class Job:
+    """A job directory as the sweep left it."""
+
+    num: int  # hydra.job.num: the job's place in the sweep
+    dir: Path
+    overrides: list[str]  # the command-line overrides that made this job (.hydra/overrides.yaml)
+    log: Path  # the job's own log, <hydra.job.name>.log
+    outputs: list[Path]  # its results: the video and contact sheet, or the stills and their grid
+    picture: Path | None  # what stands for the job on the sweep's contact sheet
+    error: str | None  # why it failed, in one line; None if it finished
+
+
+def find_jobs(sweep_dir: Path) -> list[Job]:
+    """Every job under sweep_dir (any `hydra.sweep.subdir` layout), in job order."""
+    records = sorted(sweep_dir.glob("**/.hydra/overrides.yaml"))
+    return sorted((read_job(record.parent.parent) for record in records), key=lambda job: job.num)
+
+
+def read_job(job_dir: Path) -> Job:
+    overrides = [str(item) for item in OmegaConf.load(job_dir / ".hydra/overrides.yaml")]
+    hydra_cfg = OmegaConf.load(job_dir / ".hydra/hydra.yaml")
+    num = OmegaConf.select(hydra_cfg, "hydra.job.num", default=0)
+    name = OmegaConf.select(hydra_cfg, "hydra.job.name", default="job")
+    outputs = sorted(
+        (p for p in job_dir.iterdir() if _is_output(p)),
+        key=lambda p: (OUTPUT_SUFFIXES.index(p.suffix), p.name),
+    )
+    error = None
+    if (job_dir / FAILED).is_file():
+        error = (job_dir / FAILED).read_text().strip() or "failed"
+    elif not outputs:
+        error = f"no output: the job stopped without a result (see {name}.log)"
+    return Job(int(num), job_dir, overrides, job_dir / f"{name}.log", outputs, _picture(job_dir), error)
+
+
+def _is_output(path: Path) -> bool:
+    return (
+        path.is_file()
+        and path.suffix in OUTPUT_SUFFIXES
+        and path.name not in NOT_OUTPUTS
+        and not path.name.startswith(".")
+        and ".partial" not in path.name
+    )
+
+
+def _picture(job_dir: Path) -> Path | None:
+    """The stills' grid, else the video's middle frame, else nothing (a job that failed early)."""
+    if (job_dir / "grid.jpg").is_file():
+        return job_dir / "grid.jpg"
+    frames = sorted((job_dir / "frames").glob("[0-9]*.png"), key=lambda p: int(p.stem))
+    return frames[len(frames) // 2] if frames else None

@@ -1,0 +1,108 @@
+"""After a multirun: one contact sheet and one index for the whole sweep, and a summary of what failed.
+
+A Hydra callback (registered in conf/render.yaml and conf/stills.yaml) that runs once, in the process
+that started the sweep, after every job has finished: with any launcher it reads what the jobs left on
+disk (pipeline.sweeps.jobs), so it sees jobs that ran in other processes or on other machines just the same.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from pipeline.output.previews import captioned_grid, shrink
+from pipeline.sources.image import read_png
+from pipeline.sweeps.jobs import Job, find_jobs
+
+SHEET, INDEX = "contact_sheet.jpg", "index.md"
+FAILED_TILE = (0.35, 0.05, 0.05)  # a dark red tile stands for a job with no picture
+TILE = 320  # tile width in pixels
+MAX_CAPTION = 52  # characters of an override that fit on a 320-pixel tile
+
+
+class SweepSummary(Callback):
+    """Writes contact_sheet.jpg (a tile per job, captioned with the overrides that differ between jobs)
+    and index.md (every job's overrides, outputs, log and status) into the sweep directory, prints where
+    they are, and ends the sweep with exit code 1 if any job failed, after listing them on stderr."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        jobs = find_jobs(sweep_dir) if sweep_dir.is_dir() else []
+        if not jobs:
+            return
+        shared = shared_overrides(jobs)
+        sheet = sweep_sheet(jobs, shared, sweep_dir / SHEET)
+        index = write_index(jobs, shared, sweep_dir)
+        failed = [job for job in jobs if job.error]
+        done = len(jobs) - len(failed)
+        print(f"sweep: {done} of {len(jobs)} jobs finished; index {index}, contact sheet {sheet}")
+        if failed:
+            print(f"error: {len(failed)} of {len(jobs)} jobs failed (details in {index}):", file=sys.stderr)
+            for job in failed:
+                print(f"  #{job.num} {' '.join(varying(job, shared)) or '-'}: {job.error}", file=sys.stderr)
+            raise SystemExit(1)  # not an Exception: Hydra lets it through, without a traceback
+
+
+def shared_overrides(jobs: list[Job]) -> list[str]:
+    """Overrides every job has: said once in the index instead of on every tile."""
+    if len(jobs) < 2:
+        return []
+    return [item for item in jobs[0].overrides if all(item in job.overrides for job in jobs[1:])]
+
+
+def varying(job: Job, shared: list[str]) -> list[str]:
+    return [item for item in job.overrides if item not in shared]
+
+
+def sweep_sheet(jobs: list[Job], shared: list[str], out: Path) -> Path:
+    """One tile per job, in job order: its picture (or dark red if it has none), captioned with its
+    number, FAILED if it failed, and the overrides that set it apart."""
+    pictures = {job.num: shrink(read_png(job.picture), TILE) for job in jobs if job.picture}
+    shape = next(iter(pictures.values())).shape if pictures else (TILE * 3 // 4, TILE, 3)
+    tiles = []
+    for job in jobs:
+        picture = pictures.get(job.num, np.full(shape, FAILED_TILE, np.float32))
+        title = f"#{job.num}" + ("  FAILED" if job.error else "")
+        lines = [_shorten(item) for item in varying(job, shared)]
+        tiles.append((picture, [title, *lines]))
+    return captioned_grid(tiles, out, width=TILE)
+
+
+def write_index(jobs: list[Job], shared: list[str], sweep_dir: Path) -> Path:
+    """index.md: a table of every job linking its outputs and log, then the failures with their reasons."""
+    failed = [job for job in jobs if job.error]
+    lines = [f"# Sweep: {len(jobs)} jobs, {len(failed)} failed", ""]
+    if shared:
+        lines += ["Every job: " + " ".join(f"`{item}`" for item in shared), ""]
+    lines += [f"![contact sheet]({SHEET})", "", "| job | overrides | status | outputs |", "|---|---|---|---|"]
+    for job in jobs:
+        overrides = " ".join(f"`{_cell(item)}`" for item in varying(job, shared)) or "-"
+        status = f"**failed**: {_cell(job.error)}" if job.error else "ok"
+        links = ", ".join(_link(path, sweep_dir) for path in [*job.outputs, job.log] if path.is_file())
+        lines.append(f"| {job.num} | {overrides} | {status} | {links or '-'} |")
+    if failed:
+        lines += ["", "## Failed jobs", ""]
+        for job in failed:
+            where = f" ({_link(job.log, sweep_dir)})" if job.log.is_file() else ""
+            lines.append(f"- #{job.num} `{' '.join(job.overrides) or '-'}`: {job.error}{where}")
+    index = sweep_dir / INDEX
+    index.write_text("\n".join(lines) + "\n")
+    return index
+
+
+def _link(path: Path, sweep_dir: Path) -> str:
+    """A relative link; job directories are named after their overrides (`=`, `,`, brackets), so quote."""
+    return f"[{path.name}]({quote(path.relative_to(sweep_dir).as_posix())})"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_CAPTION else text[: MAX_CAPTION - 3] + "..."

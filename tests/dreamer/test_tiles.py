@@ -1,0 +1,69 @@
+import pytest
+import torch
+
+from pipeline.dreamer.ascent import objective
+from pipeline.dreamer.tiles import receptive_field, tile_geometry, tiled_gradient
+from pipeline.dreamer.vgg import FeatureTaps, build_vgg19_features, vgg19_taps
+from pipeline.dreamer.weights import random_features
+
+
+def _whole_gradient(features, image, weights):
+    x = image.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(objective(x, features, weights) * x[0, 0].numel(), x)
+    return grad
+
+
+def test_receptive_field_of_vgg19_layers():
+    # conv3_1: 1 + 2 + 2 (block 1) + 1 (pool) + 4 + 4 (block 2) + 2 (pool) + 8 (conv3_1) = 24, stride 4
+    assert receptive_field(build_vgg19_features()[: vgg19_taps()["conv3_1"] + 1]) == (24, 4)
+    assert tile_geometry("conv4_2") == (88, 8)
+
+
+@pytest.mark.parametrize(
+    "weights, size, tile",
+    [
+        ({"conv3_1": 1.0}, (84, 100), 32),  # sizes that are not multiples of the tile or the grid
+        ({"conv2_2": 0.5, "conv3_2": 1.0}, (66, 72), 16),
+    ],
+)
+def test_tiled_gradient_equals_the_whole_image_gradient(weights, size, tile):
+    last = max(vgg19_taps()[name] for name in weights)
+    taps = FeatureTaps(random_features(0)[: last + 1])
+    image = torch.randn(1, 3, *size, generator=torch.Generator().manual_seed(2))
+    whole = _whole_gradient(taps, image, weights)
+    tiled, value = tiled_gradient(image, taps, weights, tile)
+    assert torch.allclose(tiled, whole, rtol=1e-4, atol=1e-4 * whole.abs().max().item())
+    assert value.item() == pytest.approx(objective(image, taps, weights).item(), rel=1e-5)
+
+
+def test_a_margin_short_of_the_receptive_field_would_not_match(monkeypatch):
+    """The equality above depends on the margin: without it, tile seams show in the gradient."""
+    import pipeline.dreamer.tiles as tiles
+
+    weights = {"conv3_1": 1.0}
+    taps = FeatureTaps(random_features(0)[: vgg19_taps()["conv3_1"] + 1])
+    image = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
+    monkeypatch.setattr(tiles, "tile_geometry", lambda layer: (4, 4))
+    tiled, _ = tiles.tiled_gradient(image, taps, weights, 32)
+    assert not torch.allclose(tiled, _whole_gradient(taps, image, weights), rtol=1e-3, atol=1e-3)
+
+
+def test_dreaming_above_the_pixel_budget_runs_in_tiles_and_matches(monkeypatch):
+    import pipeline.dreamer.ascent as dream_module
+    from pipeline.dreamer.ascent import DreamParams, dream, frame_generator
+    from pipeline.dreamer.pixels import PixelSpace
+
+    calls = []
+    monkeypatch.setattr(dream_module, "tiled_gradient", lambda *a: calls.append(1) or tiled_gradient(*a))
+    taps = FeatureTaps(random_features(0)[: vgg19_taps()["conv2_1"] + 1])
+    space = PixelSpace.imagenet()
+    image = space.encode(torch.rand(48, 64, 3, generator=torch.Generator().manual_seed(0)).numpy())
+    whole = DreamParams(octaves=2, steps=2, jitter=4)
+    tiled = DreamParams(octaves=2, steps=2, jitter=4, tile_pixels=1000, tile=16)
+    stats_a, stats_b = {}, {}
+    a = dream(image, taps, {"conv2_1": 1.0}, whole, frame_generator(0, 0), space, stats_a)
+    assert not calls
+    b = dream(image, taps, {"conv2_1": 1.0}, tiled, frame_generator(0, 0), space, stats_b)
+    assert len(calls) == 4  # both octaves (1,575 and 3,072 px) are above 1,000 px, 2 steps each
+    assert torch.allclose(a, b, atol=1e-3)
+    assert stats_b["objective_end"] == pytest.approx(stats_a["objective_end"], rel=1e-3)

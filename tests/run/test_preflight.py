@@ -1,0 +1,63 @@
+from collections import namedtuple
+
+import pytest
+import torch
+
+import pipeline.run.preflight as preflight
+import pipeline.run.renderer as renderer_module
+from pipeline.errors import UserError
+from pipeline.render import render
+from pipeline.run.preflight import activation_bytes, check_disk, check_memory
+
+CPU = torch.device("cpu")
+
+
+def test_activation_estimate_grows_with_size_and_depth():
+    assert activation_bytes(512, 512, "conv4_2") > activation_bytes(256, 256, "conv4_2") * 3.5
+    assert activation_bytes(256, 256, "conv5_4") > activation_bytes(256, 256, "conv3_1")
+    # conv1_1 alone: 64 channels of 16x16 fp32, kept and its gradient
+    assert activation_bytes(16, 16, "conv1_1") == 2 * 64 * 16 * 16 * 4
+
+
+def test_a_frame_too_big_for_memory_is_refused_with_the_fix(monkeypatch):
+    monkeypatch.setattr(preflight, "available_memory", lambda device: 2 * 2**30)
+    with pytest.raises(UserError, match="dream.tile_pixels") as caught:
+        check_memory(2160, 3840, "conv5_4", 10**9, 1024, 256, CPU)  # untiled 4K
+    assert "GiB" in str(caught.value) and "\n" not in str(caught.value)
+    monkeypatch.setattr(preflight, "available_memory", lambda device: 8 * 2**30)
+    check_memory(2160, 3840, "conv4_2", 2_500_000, 1024, 88, CPU)  # tiled 4K fits in 8 GiB
+
+
+def test_a_disk_too_full_is_refused_before_anything_is_written(monkeypatch, tmp_path, tiny_config):
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(preflight.shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 10**5, 10**5))
+    with pytest.raises(UserError, match="free"):
+        check_disk(tmp_path, 100, 640, 360)
+    with pytest.raises(UserError, match="GiB"):
+        render(tiny_config("frames=50"), tmp_path)
+    assert not list((tmp_path / "frames").glob("*.png"))
+
+
+def test_running_out_of_memory_retries_the_frame_in_tiles(monkeypatch, tmp_path, tiny_config):
+    real_dream, calls = renderer_module.dream, []
+
+    def dream_that_fails_untiled(image, features, weights, params, *args):
+        calls.append(params.tile_pixels)
+        if params.tile_pixels > 64 * 48 // 2:
+            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 GB")
+        return real_dream(image, features, weights, params, *args)
+
+    monkeypatch.setattr(renderer_module, "dream", dream_that_fails_untiled)
+    render(tiny_config("frames=2", "layer_schedule=single", "layer_schedule.layer=conv2_1"), tmp_path)
+    assert len(list((tmp_path / "frames").glob("*.png"))) == 2
+    assert calls[0] == 2_500_000 and calls[1] == 64 * 48 // 4  # retried in quarter-frame tiles...
+    assert calls[2] == calls[1]  # ...and the next frame starts with the smaller budget
+
+
+def test_other_runtime_errors_are_not_mistaken_for_memory(monkeypatch, tmp_path, tiny_config):
+    def broken(*args):
+        raise RuntimeError("shape mismatch")
+
+    monkeypatch.setattr(renderer_module, "dream", broken)
+    with pytest.raises(RuntimeError, match="shape mismatch"):
+        render(tiny_config("frames=1"), tmp_path)
