@@ -43,7 +43,7 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
     start, feed = renderer.feed()
     with Mp4Writer(renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio_source) as video:
         renderer.encode_done_frames(video, start)
-        sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every)
+        sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every, renderer.page.write)
         with StopRequest() as stop, logging_redirect_tqdm():
             try:
                 for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,

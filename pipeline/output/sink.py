@@ -4,6 +4,7 @@ PNG, video, manifest line, checkpoint and preview, in that order, one frame at a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,8 +25,16 @@ class FrameSink:
     The checkpoint is written last: it only ever points past frames that are already on disk.
     """
 
-    def __init__(self, run_dir: Path, video: Mp4Writer, manifest: Manifest, preview_every: int):
+    def __init__(
+        self,
+        run_dir: Path,
+        video: Mp4Writer,
+        manifest: Manifest,
+        preview_every: int,
+        on_preview: Callable[[], object] | None = None,  # after each preview: refresh the run's page
+    ):
         self.run_dir, self.video, self.manifest, self.preview_every = run_dir, video, manifest, preview_every
+        self.on_preview = on_preview
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
         self.pending: Future | None = None
 
@@ -41,6 +50,8 @@ class FrameSink:
             save_jpeg(self.run_dir / PREVIEW, dreamed)
         self.manifest.append({**record, "write_seconds": round(time.perf_counter() - started, 4)})
         save_checkpoint(self.run_dir, Checkpoint(index + 1, next_input))
+        if self.on_preview and self.preview_every and index % self.preview_every == 0:
+            self.on_preview()
 
     def wait(self) -> None:
         """Block until the frame in flight is written; re-raise its error, if any."""

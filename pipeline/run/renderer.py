@@ -28,6 +28,7 @@ from pipeline.dreamer.tiles import tile_geometry
 from pipeline.dreamer.weights import load_taps
 from pipeline.errors import UserError
 from pipeline.output.manifest import read_manifest
+from pipeline.output.pages.run_page import RunPage
 from pipeline.output.previews import contact_sheet
 from pipeline.output.video import Mp4Writer
 from pipeline.run.checkpoint import load_checkpoint
@@ -59,6 +60,7 @@ class Renderer:
         )
         self.tile_pixels = cfg.dream.tile_pixels  # lowered for good if a frame runs out of memory
         self.video_path = out_dir / cfg.video.filename
+        self.page = RunPage(out_dir, cfg.video.filename, cfg.frame_count, cfg.fps)  # index.html
         dtype = resolve_precision(cfg.precision, self.device)
         self.taps = Autocast(load_taps(cfg.model, cfg.seed, deepest, self.device), self.device, dtype)
         self.space = PixelSpace.imagenet(self.device)
@@ -141,6 +143,7 @@ class Renderer:
             self.cfg.height,
             self.cfg.fps,
         )
+        self.page.write(frames)
 
 
 def _out_of_memory(error: BaseException) -> bool:

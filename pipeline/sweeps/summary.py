@@ -15,6 +15,7 @@ import numpy as np
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from pipeline.output.pages.sweep_page import write_sweep_page
 from pipeline.output.previews import captioned_grid, shrink
 from pipeline.sources.image import read_png
 from pipeline.sweeps.jobs import Job, find_jobs
@@ -27,8 +28,9 @@ MAX_CAPTION = 52  # characters of an override that fit on a 320-pixel tile
 
 class SweepSummary(Callback):
     """Writes contact_sheet.jpg (a tile per job, captioned with the overrides that differ between jobs)
-    and index.md (every job's overrides, outputs, log and status) into the sweep directory, prints where
-    they are, and ends the sweep with exit code 1 if any job failed, after listing them on stderr."""
+    and index.md (every job's overrides, outputs, log and status) into the sweep directory, and index.html
+    (every job's video playing side by side: pipeline.output.pages.sweep_page), prints where they are, and
+    ends the sweep with exit code 1 if any job failed, after listing them on stderr."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         sweep_dir = Path(str(config.hydra.sweep.dir))
@@ -38,9 +40,10 @@ class SweepSummary(Callback):
         shared = shared_overrides(jobs)
         sheet = sweep_sheet(jobs, shared, sweep_dir / SHEET)
         index = write_index(jobs, shared, sweep_dir)
+        page = write_sweep_page(sweep_dir, jobs, shared)
         failed = [job for job in jobs if job.error]
         done = len(jobs) - len(failed)
-        print(f"sweep: {done} of {len(jobs)} jobs finished; index {index}, contact sheet {sheet}")
+        print(f"sweep: {done} of {len(jobs)} jobs finished; open {page} (also {index}, {sheet})")
         if failed:
             print(f"error: {len(failed)} of {len(jobs)} jobs failed (details in {index}):", file=sys.stderr)
             for job in failed:

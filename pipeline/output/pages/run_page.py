@@ -1,0 +1,106 @@
+"""index.html in a run directory: the video (or, while rendering, the latest preview), the contact sheet,
+the settings that made it (the overrides first, the whole config folded) and plots of frames.jsonl.
+
+Written from what is on disk, at the end of a render, when it is interrupted, and every `preview_every`
+frames while it runs (the page then reloads itself), so a long or partial render can be looked at."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from pipeline.output.manifest import MANIFEST, read_manifest
+from pipeline.output.pages.manifest_plots import manifest_plots
+from pipeline.output.pages.page import document, esc, href, link, write_page
+
+log = logging.getLogger(__name__)
+
+PREVIEW, SHEET = "preview.jpg", "contact_sheet.jpg"
+RELOAD_SECONDS = 30  # while rendering, the browser reloads the page this often
+
+
+@dataclass
+class RunPage:
+    """What the page needs to know that the disk does not say: the video's name, the planned length."""
+
+    run_dir: Path
+    video_name: str  # video.filename
+    total_frames: int  # the planned length, in frames
+    fps: float  # frames per second
+
+    def write(self, done: int | None = None) -> Path | None:
+        """Write index.html: `done` frames when the render ended (all of them, or fewer if interrupted),
+        None while it runs. A page that cannot be written is a warning, never the end of a render."""
+        try:
+            return write_page(self.run_dir, self.html(done))
+        except Exception as error:  # the frames matter; the page is only a view of them
+            log.warning("could not write %s/index.html: %s", self.run_dir, error)
+            return None
+
+    def html(self, done: int | None) -> str:
+        records = read_manifest(self.run_dir)
+        state, status = self._status(done, len(records))
+        body = [
+            f'<h1>{esc(self.run_dir.name)}</h1><p class="status {state}">{status}</p>',
+            f'<div class="hero">{self._picture(state, records)}<div>{_settings(self.run_dir)}</div></div>',
+            '<h2>Frame by frame <span class="dim">(frames.jsonl)</span></h2>',
+            manifest_plots(records) or '<p class="note">no frames yet</p>',
+            _contact_sheet(self.run_dir),
+            self._files(),
+        ]
+        reload = RELOAD_SECONDS if state == "rendering" else 0
+        return document(f"{self.run_dir.name}: {status}", "\n".join(body), refresh_seconds=reload)
+
+    def _status(self, done: int | None, frames: int) -> tuple[str, str]:
+        seconds = f"{self.total_frames / self.fps:.2f} s at {self.fps:g} fps"
+        if done is None:
+            return "rendering", f"rendering: {frames} of {self.total_frames} frames done ({seconds})"
+        if done >= self.total_frames:
+            return "finished", f"finished: {done} frames ({seconds})"
+        return "interrupted", (
+            f"interrupted after {done} of {self.total_frames} frames; continue with "
+            f"<code>python -m pipeline.render resume={esc(self.run_dir)}</code>"
+        )
+
+    def _picture(self, state: str, records: list[dict]) -> str:
+        """The video when there is one and the render is not still running; else the latest preview,
+        saying so."""
+        video, preview = self.run_dir / self.video_name, self.run_dir / PREVIEW
+        if state != "rendering" and video.is_file():
+            return (f'<video src="{esc(href(video, self.run_dir))}" controls muted loop autoplay '
+                    'playsinline preload="auto"></video>')  # fmt: skip
+        if preview.is_file():
+            last = f" (frame {records[-1]['index']})" if records and state == "rendering" else ""
+            return (f'<div><img class="preview" src="{PREVIEW}" alt="latest preview">'
+                    f'<p class="note">no video yet: this is the latest preview{last}</p></div>')  # fmt: skip
+        return '<p class="note">no video and no preview yet</p>'
+
+    def _files(self) -> str:
+        names = [self.video_name, "frames", MANIFEST, *sorted(p.name for p in self.run_dir.glob("*.log")),
+                 SHEET, PREVIEW, ".hydra/config.yaml"]  # fmt: skip
+        links = [link(self.run_dir / name, self.run_dir) for name in names if (self.run_dir / name).exists()]
+        return f'<h2>Files</h2><p class="links">{"".join(links)}</p>'
+
+
+def _contact_sheet(run_dir: Path) -> str:
+    if not (run_dir / SHEET).is_file():
+        return ""
+    return f'<h2>Contact sheet</h2><img class="sheet" src="{SHEET}" alt="contact sheet">'
+
+
+def _settings(run_dir: Path) -> str:
+    """The overrides that made this run, then the whole composed config, folded."""
+    record = run_dir / ".hydra"
+    if not (record / "config.yaml").is_file():
+        return '<h2>Settings</h2><p class="note">no .hydra record in this folder</p>'
+    overrides = [str(item) for item in OmegaConf.load(record / "overrides.yaml")]
+    items = "".join(f"<li><code>{esc(item)}</code></li>" for item in overrides)
+    listed = f'<ul class="overrides">{items}</ul>' if items else '<p class="dim">none: every default</p>'
+    config = esc((record / "config.yaml").read_text())
+    return (
+        f"<h2>Settings</h2><p>Overrides:</p>{listed}"
+        f"<details><summary>the whole config (.hydra/config.yaml)</summary><pre>{config}</pre></details>"
+    )
