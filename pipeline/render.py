@@ -54,6 +54,9 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
                     log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
                     if stop.requested:
                         break
+            except BaseException as error:
+                renderer.page.write(error=error)  # index.html says why it stopped
+                raise
             finally:
                 feed.close()
                 sink.close()

@@ -31,20 +31,28 @@ class RunPage:
     total_frames: int  # the planned length, in frames
     fps: float  # frames per second
 
-    def write(self, done: int | None = None) -> Path | None:
-        """Write index.html: `done` frames when the render ended (all of them, or fewer if interrupted),
-        None while it runs. A page that cannot be written is a warning, never the end of a render."""
+    ended: bool = False  # set by the last write: a refresh from the writer thread must not undo it
+
+    def write(self, done: int | None = None, error: BaseException | None = None) -> Path | None:
+        """Write index.html: while the render runs (no arguments), or once it ended: `done` frames (all of
+        them, or fewer if interrupted), or stopped by `error`. A page that cannot be written is a warning,
+        never the end of a render."""
+        if self.ended:
+            return None
+        self.ended = done is not None or error is not None
         try:
-            return write_page(self.run_dir, self.html(done))
-        except Exception as error:  # the frames matter; the page is only a view of them
-            log.warning("could not write %s/index.html: %s", self.run_dir, error)
+            return write_page(self.run_dir, self.html(done, error))
+        except Exception as failure:  # the frames matter; the page is only a view of them
+            log.warning("could not write %s/index.html: %s", self.run_dir, failure)
             return None
 
-    def html(self, done: int | None) -> str:
+    def html(self, done: int | None = None, error: BaseException | None = None) -> str:
         records = read_manifest(self.run_dir)
-        state, status = self._status(done, len(records))
+        state, status = self._status(done, error, len(records))
+        resume = f"python -m pipeline.render resume={self.run_dir}"
+        how = f"<p>continue with <code>{esc(resume)}</code></p>" if state == "interrupted" else ""
         body = [
-            f'<h1>{esc(self.run_dir.name)}</h1><p class="status {state}">{status}</p>',
+            f'<h1>{esc(self.run_dir.name)}</h1><p class="status {state}">{esc(status)}</p>{how}',
             f'<div class="hero">{self._picture(state, records)}<div>{_settings(self.run_dir)}</div></div>',
             '<h2>Frame by frame <span class="dim">(frames.jsonl)</span></h2>',
             manifest_plots(records) or '<p class="note">no frames yet</p>',
@@ -54,26 +62,29 @@ class RunPage:
         reload = RELOAD_SECONDS if state == "rendering" else 0
         return document(f"{self.run_dir.name}: {status}", "\n".join(body), refresh_seconds=reload)
 
-    def _status(self, done: int | None, frames: int) -> tuple[str, str]:
-        seconds = f"{self.total_frames / self.fps:.2f} s at {self.fps:g} fps"
+    def _status(self, done: int | None, error: BaseException | None, frames: int) -> tuple[str, str]:
+        """(state, one line): rendering, finished, interrupted or failed."""
+        total = f"{self.total_frames} frames ({self.total_frames / self.fps:.2f} s at {self.fps:g} fps)"
+        if isinstance(error, KeyboardInterrupt):
+            return "interrupted", f"stopped at once (a second Ctrl-C) after {frames} of {total}"
+        if error is not None:
+            reason = " ".join(str(error).split()) or type(error).__name__
+            return "failed", f"failed after {frames} of {total}: {reason}"
         if done is None:
-            return "rendering", f"rendering: {frames} of {self.total_frames} frames done ({seconds})"
+            return "rendering", f"rendering: {frames} of {total} done; this page reloads itself"
         if done >= self.total_frames:
-            return "finished", f"finished: {done} frames ({seconds})"
-        return "interrupted", (
-            f"interrupted after {done} of {self.total_frames} frames; continue with "
-            f"<code>python -m pipeline.render resume={esc(self.run_dir)}</code>"
-        )
+            return "finished", f"finished: {total}"
+        return "interrupted", f"interrupted after {done} of {total}"
 
     def _picture(self, state: str, records: list[dict]) -> str:
         """The video when there is one and the render is not still running; else the latest preview,
         saying so."""
         video, preview = self.run_dir / self.video_name, self.run_dir / PREVIEW
-        if state != "rendering" and video.is_file():
+        if state in ("finished", "interrupted") and video.is_file():
             return (f'<video src="{esc(href(video, self.run_dir))}" controls muted loop autoplay '
                     'playsinline preload="auto"></video>')  # fmt: skip
         if preview.is_file():
-            last = f" (frame {records[-1]['index']})" if records and state == "rendering" else ""
+            last = f" (frame {records[-1]['index']})" if records and state != "finished" else ""
             return (f'<div><img class="preview" src="{PREVIEW}" alt="latest preview">'
                     f'<p class="note">no video yet: this is the latest preview{last}</p></div>')  # fmt: skip
         return '<p class="note">no video and no preview yet</p>'
