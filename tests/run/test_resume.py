@@ -76,6 +76,8 @@ def test_ctrl_c_encodes_what_is_done_and_says_how_to_resume(tmp_path, uninterrup
     done = len(list((run_dir / "frames").glob("*.png")))
     assert 2 <= done < 6
     assert probe(run_dir / "dream.mp4")["frames"] == done  # a playable partial video
+    page = (run_dir / "index.html").read_text()  # and a page to look at it, saying it was interrupted
+    assert f"interrupted after {done} of 6 frames" in page and '<video src="dream.mp4"' in page
     result = run_cli(f"resume={run_dir}")
     assert result.returncode == 0, result.stderr
     _assert_same_frames(uninterrupted, run_dir, 6)
