@@ -89,3 +89,21 @@ def test_every_link_of_a_sweep_page_reaches_its_file(tmp_path):
     assert caption == "<li><code>motion.zoom=&quot;0:(1), 1:(#2)&quot;</code></li>"  # not the shared one
     assert tile1.startswith("failed") and "FAILED: motion.zoom must stay &lt;0" in tile1
     assert "no video yet: showing its latest preview" in tile1 and "<video" not in tile1
+
+
+def test_refreshes_while_rendering_are_spaced_out(tmp_path, monkeypatch):
+    """A long manifest takes a while to draw: while rendering, the page is rewritten at most every
+    REWRITE_SECONDS; the final page is always written."""
+    from pipeline.output.pages import run_page
+
+    clock = [1000.0]
+    monkeypatch.setattr(run_page.time, "monotonic", lambda: clock[0])
+    run = _run_dir(tmp_path, 3, video=True)
+    page = RunPage(run, "dream.mp4", 8, 8.0)
+    assert page.write() is not None
+    clock[0] += run_page.REWRITE_SECONDS / 2
+    assert page.write() is None  # too soon
+    clock[0] += run_page.REWRITE_SECONDS / 2
+    assert page.write() is not None
+    assert page.write(8) is not None  # the last one, however soon
+    assert "finished" in (run / "index.html").read_text()

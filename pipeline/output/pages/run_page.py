@@ -7,6 +7,7 @@ frames while it runs (the page then reloads itself), so a long or partial render
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 
 PREVIEW, SHEET = "preview.jpg", "contact_sheet.jpg"
 RELOAD_SECONDS = 30  # while rendering, the browser reloads the page this often
+REWRITE_SECONDS = 10  # while rendering, rewrite it at most this often (10000 frames take ~1 s to draw)
 
 
 @dataclass
@@ -32,14 +34,16 @@ class RunPage:
     fps: float  # frames per second
 
     ended: bool = False  # set by the last write: a refresh from the writer thread must not undo it
+    written_at: float = -float("inf")  # time.monotonic() of the last write, in seconds
 
     def write(self, done: int | None = None, error: BaseException | None = None) -> Path | None:
         """Write index.html: while the render runs (no arguments), or once it ended: `done` frames (all of
         them, or fewer if interrupted), or stopped by `error`. A page that cannot be written is a warning,
         never the end of a render."""
-        if self.ended:
+        final = done is not None or error is not None
+        if self.ended or not final and time.monotonic() - self.written_at < REWRITE_SECONDS:
             return None
-        self.ended = done is not None or error is not None
+        self.ended, self.written_at = final, time.monotonic()
         try:
             return write_page(self.run_dir, self.html(done, error))
         except Exception as failure:  # the frames matter; the page is only a view of them
