@@ -107,3 +107,11 @@ def test_refreshes_while_rendering_are_spaced_out(tmp_path, monkeypatch):
     assert page.write() is not None
     assert page.write(8) is not None  # the last one, however soon
     assert "finished" in (run / "index.html").read_text()
+
+
+def test_a_stills_job_shows_its_grid(tmp_path):
+    job = _job(tmp_path, 0, ["layers=conv3_1"], ["grid.jpg", "conv3_1.png"])
+    other = _job(tmp_path, 1, ["layers=conv4_2"], ["grid.jpg", "conv4_2.png"])
+    html = write_sweep_page(tmp_path, [job, other], []).read_text()
+    tile = html.split('<article class="job ')[1]
+    assert '<img src="0_layers%3Dconv3_1/grid.jpg"' in tile and "no video" not in tile
