@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 from urllib.parse import quote
 
-from pipeline.sources.image import write_atomically
+from pipeline.output.frames import write_atomically
 
 PAGE = "index.html"
 STYLE = (Path(__file__).parent / "pages.css").read_text  # read when a page is written, not at import
