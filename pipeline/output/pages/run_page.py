@@ -95,7 +95,7 @@ class RunPage:
 
     def _files(self) -> str:
         names = [self.video_name, "frames", MANIFEST, *sorted(p.name for p in self.run_dir.glob("*.log")),
-                 SHEET, PREVIEW, ".hydra/config.yaml"]  # fmt: skip
+                 SHEET, PREVIEW, ".hydra/config.yaml", "plan.json"]  # fmt: skip
         links = [link(self.run_dir / name, self.run_dir) for name in names if (self.run_dir / name).exists()]
         return f'<h2>Files</h2><p class="links">{"".join(links)}</p>'
 
