@@ -2,9 +2,11 @@
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -47,6 +49,10 @@ def test_a_wheel_has_every_subpackage_and_the_configs_and_renders(tmp_path):
     venv = tmp_path / "venv"  # torch and friends from this environment; pipeline only from the wheel
     _run(sys.executable, "-m", "venv", "--system-site-packages", str(venv))
     python = venv / "bin" / "python"
+    # When the tests run in a venv (CI), "system" is the base interpreter: let the new venv see this
+    # one's packages too, after its own (a .pth line adds a path; that path's .pth files do not run).
+    inner = _run(str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip()
+    (Path(inner) / "outer_packages.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     _run(str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "--no-index", str(wheel))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
