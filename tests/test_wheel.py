@@ -43,8 +43,9 @@ def test_a_wheel_has_every_subpackage_and_the_configs_and_renders(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     packages = {p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("__init__.py")}
     configs = {p.relative_to(ROOT).as_posix() for p in (PACKAGE / "conf").rglob("*.yaml")}
-    assert len(packages) == 7 and len(configs) >= 17
-    assert packages <= names and configs <= names, sorted((packages | configs) - names)
+    assets = {p.relative_to(ROOT).as_posix() for p in (PACKAGE / "output/pages").glob("*.[cj]s*")}
+    assert len(packages) == 8 and len(configs) >= 17 and len(assets) == 2  # 8: output/pages/ too
+    assert packages | configs | assets <= names, sorted((packages | configs | assets) - names)
 
     venv = tmp_path / "venv"  # torch and friends from this environment; pipeline only from the wheel
     _run(sys.executable, "-m", "venv", "--system-site-packages", str(venv))
@@ -62,3 +63,4 @@ def test_a_wheel_has_every_subpackage_and_the_configs_and_renders(tmp_path):
     _run(str(python), "-m", "pipeline.render", *TINY, "frames=2", "hydra.run.dir=run", cwd=elsewhere, env=env)
     assert len(list((elsewhere / "run" / "frames").glob("*.png"))) == 2
     assert (elsewhere / "run" / "dream.mp4").is_file() and (elsewhere / "run" / "plan.json").is_file()
+    assert "--bg:" in (elsewhere / "run" / "index.html").read_text()  # the page, its style inlined
