@@ -34,6 +34,7 @@ class RenderConfig:
     seed: int = 0  # seeds the noise, the random weights and every frame's jitter
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type (auto: fastest safe one)
+    deterministic: bool = False  # CUDA: no cuDNN benchmark, no TF32, deterministic kernels (bool)
     model: ModelConfig = field(default_factory=ModelConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)
     layer_schedule: LayerScheduleConfig = field(default_factory=LayerScheduleConfig)

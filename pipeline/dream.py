@@ -17,12 +17,13 @@ from typing import Any
 import cv2
 import hydra
 import numpy as np
+import torch
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from pipeline.dreamer.ascent import DreamConfig, dream, frame_generator
-from pipeline.dreamer.device import check_device_name, resolve_device
+from pipeline.dreamer.device import check_device_name, configure_backends, resolve_device
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, check_precision_name, resolve_precision
 from pipeline.dreamer.pyramid import check_pyramid
@@ -31,6 +32,7 @@ from pipeline.dreamer.vgg import check_layer_name, conv_layer_names, deepest
 from pipeline.dreamer.weights import ModelConfig, load_taps
 from pipeline.errors import UserError
 from pipeline.output.previews import captioned_grid, shrink
+from pipeline.run.oom import dream_within_memory
 from pipeline.run.preflight import check_memory
 from pipeline.sources.image import cover_crop, noise_image, save_png
 from pipeline.sweeps.jobs import record_failure
@@ -49,6 +51,7 @@ class StillsConfig:
     seed: int = 0  # seeds the noise, random weights and jitter (every layer gets the same jitter)
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type
+    deterministic: bool = False  # CUDA: no cuDNN benchmark, no TF32, deterministic kernels (bool)
     threads: int = 0  # CPU threads for torch and OpenCV; 0: the cores shared among parallel sweep jobs
     model: ModelConfig = field(default_factory=ModelConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)  # octaves, steps, lr... as for the video
@@ -103,15 +106,19 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     only by layer; write <layer>.png each and grid.jpg. Returns the files written."""
     frame = starting_image(cfg)
     height, width = frame.shape[:2]
-    taps, space = network(cfg, height, width)
+    taps, space, device = network(cfg, height, width)
     params, tile = cfg.dream.at(0.0, first_frame=True), min(640, max(320, width))  # grid tile width
     out_dir.mkdir(parents=True, exist_ok=True)
     pictures, written = [(shrink(frame, tile), ["input"])], []
+    budget = cfg.dream.tile_pixels  # lowered for good if a layer runs out of memory
     for layer in cfg.layer_names:
         started, stats = time.perf_counter(), {}
-        image = dream(
-            space.encode(frame), taps, {layer: 1.0}, params, frame_generator(cfg.seed, 0), space, stats
-        )
+
+        def run(within, layer=layer, stats=stats):  # bound now, not when the loop has moved on
+            generator = frame_generator(cfg.seed, 0)
+            return dream(space.encode(frame), taps, {layer: 1.0}, within, generator, space, stats)
+
+        image, budget = dream_within_memory(run, params, budget, height * width, device, layer)
         dreamed = space.decode(image)
         save_png(out_dir / f"{layer}.png", dreamed)
         pictures.append((shrink(dreamed, tile), [layer]))
@@ -123,7 +130,7 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     return written
 
 
-def network(cfg: StillsConfig, height: int, width: int) -> tuple[Autocast, PixelSpace]:
+def network(cfg: StillsConfig, height: int, width: int) -> tuple[Autocast, PixelSpace, torch.device]:
     """The video's checks and network for the deepest layer asked for, loaded once: each layer's passes
     stop at that layer, so shallow stills cost no more than they would alone."""
     last = deepest(cfg.layer_names)
@@ -132,8 +139,10 @@ def network(cfg: StillsConfig, height: int, width: int) -> tuple[Autocast, Pixel
     margin, _ = tile_geometry(last)
     check_memory(height, width, last, cfg.dream.tile_pixels, cfg.dream.tile, margin, device)
     dtype = resolve_precision(cfg.precision, device)
+    configure_backends(device, cfg.deterministic)
     log.info("dreaming on %s (%s), up to layer %s", device, str(dtype).removeprefix("torch."), last)
-    return Autocast(load_taps(cfg.model, cfg.seed, last, device), device, dtype), PixelSpace.imagenet(device)
+    taps = Autocast(load_taps(cfg.model, cfg.seed, last, device), device, dtype)
+    return taps, PixelSpace.imagenet(device), device
 
 
 def register_configs() -> None:

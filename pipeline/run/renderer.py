@@ -6,13 +6,10 @@ The loop in pipeline/render.py asks a Renderer for its starting point and feed, 
 from __future__ import annotations
 
 import logging
-import math
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
@@ -20,7 +17,7 @@ from pipeline.animation.feeds import ClipFeed, ZoomFeed
 from pipeline.animation.schedule import LayerSchedule
 from pipeline.config import RenderConfig
 from pipeline.dreamer.ascent import dream, frame_generator
-from pipeline.dreamer.device import resolve_device
+from pipeline.dreamer.device import configure_backends, resolve_device
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, resolve_precision
 from pipeline.dreamer.pyramid import check_pyramid
@@ -31,6 +28,7 @@ from pipeline.output.manifest import read_manifest
 from pipeline.output.previews import contact_sheet
 from pipeline.output.video import Mp4Writer
 from pipeline.run.checkpoint import load_checkpoint
+from pipeline.run.oom import dream_within_memory
 from pipeline.run.preflight import check_disk, check_memory
 from pipeline.sources.image import load_image, noise_image, read_png
 
@@ -62,8 +60,7 @@ class Renderer:
         dtype = resolve_precision(cfg.precision, self.device)
         self.taps = Autocast(load_taps(cfg.model, cfg.seed, deepest, self.device), self.device, dtype)
         self.space = PixelSpace.imagenet(self.device)
-        if self.device.type == "cuda":
-            torch.backends.cudnn.benchmark = True  # frame sizes repeat: let cuDNN pick its fastest kernels
+        configure_backends(self.device, cfg.deterministic)  # else cuDNN picks its fastest kernels
         precision = str(dtype).removeprefix("torch.")
         log.info("dreaming on %s (%s), up to layer %s", self.device, precision, deepest)
 
@@ -107,25 +104,17 @@ class Renderer:
         }
 
     def _dream_within_memory(self, frame, weights, params, index: int, stats: dict):
-        """Dream; if memory runs out, retry the frame with the gradient in smaller tiles (the same
-        gradient, more passes) and keep the smaller budget for the frames after it."""
-        while True:
-            side = max(16, math.isqrt(self.tile_pixels) // 16 * 16)  # tiles stay on the pooling grid
-            params = replace(
-                params, tile_pixels=min(params.tile_pixels, self.tile_pixels), tile=min(params.tile, side)
-            )
-            try:
-                generator = frame_generator(self.cfg.seed, index)
-                return dream(
-                    self.space.encode(frame), self.taps, weights, params, generator, self.space, stats
-                )
-            except RuntimeError as error:  # torch's OutOfMemoryError is a RuntimeError too
-                if not _out_of_memory(error) or self.tile_pixels < 2 * 16 * 16:
-                    raise
-                if self.device.type == "cuda":
-                    torch.cuda.empty_cache()
-                self.tile_pixels = min(self.tile_pixels, frame.shape[0] * frame.shape[1]) // 4
-                log.warning("frame %d ran out of memory; retrying in tiles of %d px", index, self.tile_pixels)
+        """Dream within the memory budget; a frame that ran out lowers it for the frames after it."""
+
+        def attempt(within):
+            generator = frame_generator(self.cfg.seed, index)
+            return dream(self.space.encode(frame), self.taps, weights, within, generator, self.space, stats)
+
+        pixels = frame.shape[0] * frame.shape[1]
+        dreamed, self.tile_pixels = dream_within_memory(
+            attempt, params, self.tile_pixels, pixels, self.device, f"frame {index}"
+        )
+        return dreamed
 
     def finish(self, frames: int) -> None:
         if frames and self.cfg.contact_sheet:
@@ -141,9 +130,3 @@ class Renderer:
             self.cfg.height,
             self.cfg.fps,
         )
-
-
-def _out_of_memory(error: BaseException) -> bool:
-    """CUDA says "CUDA out of memory"; the CPU allocator "DefaultCPUAllocator: can't allocate memory"."""
-    text = str(error).lower()
-    return "out of memory" in text or "can't allocate" in text
