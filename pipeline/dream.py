@@ -36,6 +36,7 @@ from pipeline.run.oom import dream_within_memory
 from pipeline.run.preflight import check_memory
 from pipeline.sources.image import cover_crop, noise_image, save_png
 from pipeline.sweeps.jobs import record_failure
+from pipeline.sweeps.sticky import check_gpu_usable
 from pipeline.sweeps.threads import check_threads
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,7 @@ def main(cfg: DictConfig) -> None:
     """Hydra entry point: validate the config, dream the stills into Hydra's run (or job) directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
+        check_gpu_usable(cfg.device)  # after a sticky CUDA error in an earlier job of this sweep
         dream_stills(OmegaConf.to_object(cfg), out_dir)
     except UserError as error:
         if record_failure(out_dir, error):  # a sweep job: logged and marked, the other jobs go on

@@ -24,6 +24,7 @@ from pipeline.run.interrupts import StopRequest
 from pipeline.run.renderer import Renderer
 from pipeline.run.resume import resume_config
 from pipeline.sweeps.jobs import record_failure
+from pipeline.sweeps.sticky import check_gpu_usable
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ def main(cfg: DictConfig) -> None:
     """Hydra entry point: convert and validate the config, render into Hydra's run directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
+        check_gpu_usable(cfg.device)  # after a sticky CUDA error in an earlier job of this sweep
         if cfg.resume is not None:
             cfg = resume_config(Path(cfg.resume), cfg, list(HydraConfig.get().overrides.task))
             out_dir = Path(cfg.resume)
