@@ -149,7 +149,8 @@ def report(r: dict) -> None:
     )
     low = f"{r['peak_low_gflops']:.0f} GFLOP/s" if r["peak_low_gflops"] else "none (auto runs fp32 here)"
     print(
-        f"conv peak (512->512 3x3 at {r['peak_size']}px): fp32 {r['peak_fp32_gflops']:.0f} GFLOP/s, low precision {low}"
+        f"conv peak (512->512 3x3 at {r['peak_size']}px): fp32 {r['peak_fp32_gflops']:.0f} GFLOP/s, "
+        f"low precision {low}"
     )
     print(
         f"ours      {r['ours_s']:8.2f} s/dream  {r['ours_gflops']:6.0f} GFLOP/s  "
