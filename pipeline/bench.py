@@ -165,7 +165,7 @@ def report(r: dict) -> None:
             f"{r['frame_steps']} steps) {r['frame_light_s']:.2f} s = {r['frame_time_ratio']:.2f} of full, "
             f"keeping {100 * r['frame_strength_ratio']:.0f}% of the dream strength"
         )
-    whose = "one dream" if r["peak_memory_own"] else "the whole process so far (cannot reset here)"
+    whose = "reset just before one dream" if r["peak_memory_own"] else "the process's so far: no reset here"
     print(f"peak memory {r['peak_memory_mb']:.0f} MB ({whose}); results in {r['json']}")
 
 
