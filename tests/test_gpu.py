@@ -9,15 +9,17 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.dreamer.ascent import DreamParams, dream, frame_generator, objective
+from pipeline.dreamer.ascent import dream, frame_generator, objective
+from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, resolve_precision
-from pipeline.dreamer.vgg import FeatureTaps, vgg19_taps
+from pipeline.dreamer.settings import DreamParams
+from pipeline.dreamer.vgg import FeatureTaps
 from pipeline.dreamer.weights import random_features
+from pipeline.output.frames import read_png
 from pipeline.run.memory import available_memory
-from pipeline.run.oom import dream_within_memory
 from pipeline.run.preflight import activation_bytes, check_memory
-from pipeline.sources.image import read_png
+from pipeline.run.within_memory import dream_within_memory
 from tests.test_cli import TINY, run_cli
 
 gpu = pytest.mark.gpu

@@ -5,9 +5,10 @@ import logging
 import numpy as np
 import torch
 
-from pipeline.dreamer.ascent import DreamParams, dream, frame_generator
+from pipeline.dreamer.ascent import dream, frame_generator
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast
+from pipeline.dreamer.settings import DreamParams
 
 CPU = torch.device("cpu")
 

@@ -5,11 +5,12 @@ import weakref
 import pytest
 import torch
 
-import pipeline.dream as stills_module
-from pipeline.dream import StillsConfig, dream_stills
-from pipeline.dreamer.ascent import DreamConfig, DreamParams
-from pipeline.dreamer.weights import ModelConfig
-from pipeline.run.oom import dream_within_memory, is_out_of_memory
+import pipeline.run.within_memory as within_memory_module
+from pipeline.animation.dream_config import DreamConfig
+from pipeline.config import StillsConfig
+from pipeline.dream import dream_stills
+from pipeline.dreamer.settings import DreamParams, ModelConfig
+from pipeline.run.within_memory import dream_within_memory, is_out_of_memory
 
 CUDA = torch.device("cuda", 0)
 
@@ -82,7 +83,7 @@ def test_the_retry_gives_up_when_tiles_cannot_shrink():
 
 
 def test_the_stills_command_retries_a_layer_in_tiles_and_keeps_the_budget(monkeypatch, tmp_path):
-    real_dream, budgets = stills_module.dream, []
+    real_dream, budgets = within_memory_module.dream, []
 
     def dream_that_fails_untiled(image, features, weights, params, *args):
         budgets.append(params.tile_pixels)
@@ -90,7 +91,7 @@ def test_the_stills_command_retries_a_layer_in_tiles_and_keeps_the_budget(monkey
             raise RuntimeError("CUDA out of memory. Tried to allocate 1.00 GiB")
         return real_dream(image, features, weights, params, *args)
 
-    monkeypatch.setattr(stills_module, "dream", dream_that_fails_untiled)
+    monkeypatch.setattr(within_memory_module, "dream", dream_that_fails_untiled)
     cfg = StillsConfig(
         width=64, height=48, layers=["conv1_2", "conv2_1"], device="cpu", model=ModelConfig(weights="random"),
         dream=DreamConfig(octaves=2, steps="2", jitter=4),
