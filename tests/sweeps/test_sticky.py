@@ -56,10 +56,10 @@ def test_a_failing_sweep_job_marks_the_process(fresh_process, monkeypatch, tmp_p
 # device-side assert.
 SWEEP = """
 import sys
-import pipeline.run.renderer as renderer
+import pipeline.run.within_memory as within_memory
 def device_side_assert(*args, **kwargs):
     raise RuntimeError({error!r})
-renderer.dream = device_side_assert
+within_memory.dream = device_side_assert
 from pipeline.render import main
 sys.argv = ["pipeline.render", "-m", *{args!r}]
 main()
