@@ -54,7 +54,8 @@ class WithinMemory:
 
 def is_out_of_memory(error: BaseException) -> bool:
     text = str(error).lower()
-    return isinstance(error, torch.OutOfMemoryError) or any(words in text for words in OUT_OF_MEMORY)
+    # torch.cuda.OutOfMemoryError: in every torch we admit (2.5+ aliases it to torch.OutOfMemoryError)
+    return isinstance(error, torch.cuda.OutOfMemoryError) or any(words in text for words in OUT_OF_MEMORY)
 
 
 def within_budget(params: DreamParams, budget: int) -> DreamParams:
