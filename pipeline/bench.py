@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
-import time
 from functools import partial
 from pathlib import Path
 
@@ -20,9 +18,10 @@ from torch import nn
 from pipeline.animation.camera import Camera
 from pipeline.animation.motion_config import MotionConfig
 from pipeline.dreamer.ascent import dream, frame_generator, objective
-from pipeline.dreamer.device import resolve_device
+from pipeline.dreamer.device import configure_backends, resolve_device
+from pipeline.dreamer.measure import conv_peak, peak_memory, timed
 from pipeline.dreamer.pixels import PixelSpace
-from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_precision
+from pipeline.dreamer.precision import Autocast, resolve_precision
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.reference import reference_dream
 from pipeline.dreamer.settings import DreamParams, ModelConfig
@@ -30,33 +29,6 @@ from pipeline.dreamer.weights import load_features, load_taps
 from pipeline.errors import UserError
 from pipeline.errors import report as report_error
 from pipeline.sources.image import noise_image
-
-
-def timed(run, device: torch.device) -> tuple[float, object]:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    started = time.perf_counter()
-    result = run()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return time.perf_counter() - started, result
-
-
-def conv_peak(device: torch.device, dtype: torch.dtype, repeats: int = 5) -> float:
-    """GFLOP/s of one large 3x3 convolution (512 -> 512 channels, 64x64, channels_last): what this
-    device's convolution library reaches at best on the kind of layer VGG19 is made of."""
-    conv = (
-        nn.Conv2d(512, 512, 3, padding=1).requires_grad_(False).to(device, memory_format=torch.channels_last)
-    )
-    x = torch.randn(1, 512, 64, 64, device=device).contiguous(memory_format=torch.channels_last)
-    flops = 2 * 512 * 512 * 9 * 64 * 64
-
-    def run():
-        with torch.autocast(device.type, dtype=dtype, enabled=dtype != torch.float32):
-            return conv(x)
-
-    run()  # warm-up: kernel selection and caches
-    return flops / min(timed(run, device)[0] for _ in range(repeats)) / 1e9
 
 
 def workload_flops(features: nn.Sequential, sizes: list[tuple[int, int]], steps: int) -> float:
@@ -75,13 +47,6 @@ def workload_flops(features: nn.Sequential, sizes: list[tuple[int, int]], steps:
 
 def median_seconds(run, device: torch.device, repeats: int) -> float:
     return statistics.median(timed(run, device)[0] for _ in range(repeats))
-
-
-def peak_memory_mb(device: torch.device) -> float:
-    """Peak resident memory of this process (CPU) or peak allocated GPU memory."""
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -105,7 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--frame-steps", type=int, default=4)
     parser.add_argument("--frame-lr", type=float, default=0.09, help="step size for the lighter frames")
     parser.add_argument("--skip-reference", action="store_true")
-    parser.add_argument("--peak-size", type=int, default=64, help="side of the peak-measuring conv's input")
+    parser.add_argument(
+        "--peak-size", type=int, help="side of the peak-measuring conv's input (default: 64 CPU, 256 GPU)"
+    )
     parser.add_argument("--json", type=Path, default=Path("bench.json"))
     return parser.parse_args(argv)
 
@@ -114,8 +81,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     device = resolve_device(args.device)
     dtype = resolve_precision(args.precision, device)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True
+    configure_backends(device, deterministic=False)  # cuDNN benchmark mode, as renders use it
+    peak_size = args.peak_size or (64 if device.type == "cpu" else 256)  # big enough to time on a GPU
     space = PixelSpace.imagenet(device)
     image = space.encode(noise_image(args.width, args.height, seed=0))
     taps = load_taps(ModelConfig(weights=args.weights), 0, args.layer, device)
@@ -132,13 +99,15 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict = {**vars(args), "device": str(device), "precision": str(dtype).removeprefix("torch.")}
     results["json"] = str(args.json)
     results["workload_tflop"] = flops / 1e12
-    results["peak_fp32_gflops"] = conv_peak(device, torch.float32, args.peak_size)
-    # bf16 without native support is emulated (~100x slower here): not a peak worth measuring
-    low = torch.bfloat16 if device.type == "cpu" else torch.float16
-    native = device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
-    results["peak_low_gflops"] = conv_peak(device, low, args.peak_size) if native else None
+    results["peak_size"] = peak_size
+    results["peak_fp32_gflops"] = conv_peak(device, torch.float32, peak_size)
+    # the low precision `auto` picks here; none where it picks fp32 (bf16 emulated: ~100x slower)
+    low = resolve_precision("auto", device)
+    results["peak_low_gflops"] = conv_peak(device, low, peak_size) if low != torch.float32 else None
     results["ours_s"] = median_seconds(ours, device, args.repeats)
     results["ours_gflops"] = flops / results["ours_s"] / 1e9
+    memory, own = peak_memory(ours, device)  # measured on ours alone, before the reference runs
+    results["peak_memory_mb"], results["peak_memory_own"] = memory / 2**20, own
     peak = results["peak_low_gflops"] or results["peak_fp32_gflops"]  # the best this device can do
     results["ours_fraction_of_peak"] = results["ours_gflops"] / peak
     if not args.skip_reference:
@@ -149,7 +118,6 @@ def main(argv: list[str] | None = None) -> dict:
         results["speedup_vs_reference"] = results["reference_s"] / results["ours_s"]
     if args.frames:
         results.update(steady_state(args, ours(), features, weights, full, space, device))
-    results["peak_memory_mb"] = peak_memory_mb(device)
     report(results)
     args.json.write_text(json.dumps(results, indent=2, default=str))
     return results
@@ -183,8 +151,11 @@ def report(r: dict) -> None:
         f"device {r['device']} ({r['precision']}), {r['width']}x{r['height']}, {r['layer']}, "
         f"{r['octaves']} octaves x {r['steps']} steps: {r['workload_tflop']:.2f} TFLOP of convolution"
     )
-    low = f"{r['peak_low_gflops']:.0f} GFLOP/s" if r["peak_low_gflops"] else "absent (no native bf16)"
-    print(f"conv peak (512->512 3x3): fp32 {r['peak_fp32_gflops']:.0f} GFLOP/s, low precision {low}")
+    low = f"{r['peak_low_gflops']:.0f} GFLOP/s" if r["peak_low_gflops"] else "none (auto runs fp32 here)"
+    print(
+        f"conv peak (512->512 3x3 at {r['peak_size']}px): fp32 {r['peak_fp32_gflops']:.0f} GFLOP/s, "
+        f"low precision {low}"
+    )
     print(
         f"ours      {r['ours_s']:8.2f} s/dream  {r['ours_gflops']:6.0f} GFLOP/s  "
         f"{100 * r['ours_fraction_of_peak']:.0f}% of peak"
@@ -198,7 +169,8 @@ def report(r: dict) -> None:
             f"{r['frame_steps']} steps) {r['frame_light_s']:.2f} s = {r['frame_time_ratio']:.2f} of full, "
             f"keeping {100 * r['frame_strength_ratio']:.0f}% of the dream strength"
         )
-    print(f"peak memory {r['peak_memory_mb']:.0f} MB; results in {r['json']}")
+    whose = "reset just before one dream" if r["peak_memory_own"] else "the process's so far: no reset here"
+    print(f"peak memory {r['peak_memory_mb']:.0f} MB ({whose}); results in {r['json']}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ class DreamerConfig:
     seed: int = 0  # seeds the noise, the random weights and the jitter
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type (auto: fastest safe one)
+    deterministic: bool = False  # CUDA: no cuDNN benchmark, no TF32, deterministic kernels (bool)
     threads: int = 0  # CPU threads for torch and OpenCV; 0: all cores, shared among parallel sweep jobs
     model: ModelConfig = field(default_factory=ModelConfig)
     dream: DreamConfig = field(default_factory=DreamConfig)  # octaves, steps, lr... (keyframes: video only)

@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from pipeline.config import CONF_DIR, StillsConfig, register_configs
 from pipeline.sweeps.jobs import run_job
+from pipeline.sweeps.sticky import check_gpu_usable
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +44,11 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     """Dream the image once per layer from the same start and the same jitter, so the stills differ
     only by layer; write <layer>.png each and grid.jpg. Returns the files written."""
     # torch, torchvision and OpenCV load here, where the work starts: --help and typos stay instant
-    from pipeline.dreamer.ascent import dream, frame_generator
     from pipeline.dreamer.layers import deepest
     from pipeline.output.frames import save_png
     from pipeline.output.previews import captioned_grid, shrink
     from pipeline.run.setup import check_dreamer, load_network
+    from pipeline.run.within_memory import WithinMemory
 
     frame = starting_image(cfg)
     height, width = frame.shape[:2]
@@ -55,12 +56,12 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     network = load_network(cfg, check_dreamer(cfg, height, width, last, cfg.dream.octaves), last)
     space, params = network.space, cfg.dream.at(0.0, first_frame=True)
     tile = min(640, max(320, width))  # grid tile width
+    dreamer = WithinMemory(network, cfg.seed, cfg.dream.tile_pixels)  # a layer out of memory lowers it
     out_dir.mkdir(parents=True, exist_ok=True)
     pictures, written = [(shrink(frame, tile), ["input"])], []
     for layer in cfg.layer_names:
         started, stats = time.perf_counter(), {}
-        image = dream(space.encode(frame), network.taps, {layer: 1.0}, params, frame_generator(cfg.seed, 0),
-                      space, stats)  # fmt: skip
+        image = dreamer.dream(frame, {layer: 1.0}, params, 0, stats, what=layer)
         dreamed = space.decode(image)
         save_png(out_dir / f"{layer}.png", dreamed)
         pictures.append((shrink(dreamed, tile), [layer]))
@@ -84,6 +85,7 @@ def main(cfg: DictConfig) -> None:
 
 def _stills_or_stop(cfg: DictConfig, out_dir: Path) -> None:
     try:
+        check_gpu_usable(cfg.device)  # after a sticky CUDA error in an earlier job of this sweep
         dream_stills(OmegaConf.to_object(cfg), out_dir)
     except KeyboardInterrupt:
         print(f"interrupted: the stills written so far are in {out_dir}", file=sys.stderr)

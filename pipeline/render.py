@@ -17,6 +17,7 @@ from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.output.manifest import Manifest, layer_caption
 from pipeline.run.resume import resume_config
 from pipeline.sweeps.jobs import run_job
+from pipeline.sweeps.sticky import check_gpu_usable
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ def main(cfg: DictConfig) -> None:
 def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
     """Render; an interrupted render says how to continue it and exits 130 (Ctrl-C) or 128 + signal."""
     try:
+        check_gpu_usable(cfg.device)  # after a sticky CUDA error in an earlier job of this sweep
         if cfg.resume is not None:
             cfg = resume_config(out_dir, cfg, list(HydraConfig.get().overrides.task))
         render(OmegaConf.to_object(cfg), out_dir)

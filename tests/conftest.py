@@ -33,6 +33,18 @@ def compose_config(*overrides: str) -> RenderConfig:
     return OmegaConf.to_object(cfg)
 
 
+def pytest_collection_modifyitems(config, items):
+    """`gpu` tests need CUDA and `mps` tests Apple's Metal backend: skipped cleanly where absent."""
+    missing = {
+        "gpu": None if torch.cuda.is_available() else "needs a CUDA device",
+        "mps": None if torch.backends.mps.is_available() else "needs Apple's MPS backend",
+    }
+    for item in items:
+        for marker, reason in missing.items():
+            if reason and item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
 @pytest.fixture
 def tiny_config():
     return compose_config

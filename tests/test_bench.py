@@ -2,10 +2,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
+import torch
 
+from pipeline import bench
 from pipeline.bench import workload_flops
+from pipeline.dreamer import measure
 from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.vgg import build_vgg19_features
@@ -43,3 +48,64 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
         assert numbers[key] > 0, key
     assert numbers["speedup_vs_reference"] == pytest.approx(numbers["reference_s"] / numbers["ours_s"])
     assert "ratio reference/ours" in result.stdout and "of peak" in result.stdout
+
+
+def test_peak_size_sets_the_peak_convolutions_input(monkeypatch, tmp_path):
+    """--peak-size reaches the peak measurement (it once went to the repeat count and was ignored)."""
+    seen = []
+    real = torch.nn.Conv2d._conv_forward
+
+    def recording(self, x, weight, bias):
+        if self.in_channels == 512:
+            seen.append(tuple(x.shape[-2:]))
+        return real(self, x, weight, bias)
+
+    monkeypatch.setattr(torch.nn.Conv2d, "_conv_forward", recording)
+    args = ["--width", "32", "--height", "32", "--layer", "conv1_2", "--octaves", "1", "--steps", "1"]
+    args += ["--repeats", "1", "--frames", "0", "--skip-reference", "--device", "cpu"]
+    results = bench.main([*args, "--peak-size", "24", "--json", str(tmp_path / "b.json")])
+    assert seen and set(seen) == {(24, 24)} and results["peak_size"] == 24
+
+
+def test_timing_waits_for_the_device_at_both_ends(monkeypatch):
+    waited = []
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: waited.append("mps"))
+    seconds, result = measure.timed(lambda: waited.append("run") or 7, torch.device("mps"))
+    assert waited == ["mps", "run", "mps"] and result == 7 and seconds >= 0
+
+
+@pytest.mark.parametrize(
+    "platform, maxrss, expected", [("darwin", 5_000_000, 5_000_000), ("freebsd14", 4882, 4882 * 1024)]
+)
+def test_maxrss_is_bytes_on_macos_and_kib_elsewhere(monkeypatch, platform, maxrss, expected):
+    monkeypatch.setattr(sys, "platform", platform)
+    monkeypatch.setattr(measure.resource, "getrusage", lambda who: SimpleNamespace(ru_maxrss=maxrss))
+    assert measure.peak_bytes(torch.device("cpu")) == expected
+
+
+def test_cuda_peak_is_reset_before_the_measured_run(monkeypatch):
+    """The reference ran first and peaked at 9 GiB; ours peaks at 2 GiB: the figure must be ours."""
+    allocator = {"now": 0, "peak": 0}
+
+    def allocate(gib):
+        allocator["now"] = gib * 2**30
+        allocator["peak"] = max(allocator["peak"], allocator["now"])
+        allocator["now"] = 0
+
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: None)
+    monkeypatch.setattr(
+        torch.cuda, "reset_peak_memory_stats", lambda device=None: allocator.update(peak=allocator["now"])
+    )
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda device=None: allocator["peak"])
+    allocate(9)  # the reference
+    peak, own = measure.peak_memory(lambda: allocate(2), torch.device("cuda", 0))
+    assert peak == 2 * 2**30 and own
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM is Linux's")
+def test_cpu_peak_on_linux_is_the_runs_own_not_the_process_high_water_mark():
+    big = np.ones(400 * 2**20 // 8)  # 400 MB, touched
+    before = measure.peak_bytes(torch.device("cpu"))
+    del big
+    peak, own = measure.peak_memory(lambda: np.ones(20 * 2**20 // 8).sum(), torch.device("cpu"))
+    assert own and peak < before - 300 * 2**20

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as tvf
 
+from pipeline.dreamer.device import antialias_on
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.settings import DreamParams, Features, LayerWeights
 from pipeline.dreamer.tiles import tiled_gradient
+
+log = logging.getLogger(__name__)
 
 
 def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:
@@ -60,6 +65,10 @@ def ascent_step(
 
 
 def resize(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Antialiased bilinear; on the CPU where the device has no such kernel (MPS before torch 2.7): the
+    same numbers for two small copies per octave."""
+    if not antialias_on(image.device):
+        return resize(image.cpu(), size).to(image.device)
     return tvf.resize(image, list(size), interpolation=tvf.InterpolationMode.BILINEAR, antialias=True)
 
 
@@ -81,17 +90,43 @@ def dream(
     height, width = image.shape[-2:]
     bases = [resize(image, size) for size in octave_sizes(height, width, cfg.octaves, cfg.octave_scale)]
     detail = torch.zeros_like(bases[0])
-    values = []
     for base in bases:
-        dreamed = base + resize(detail, tuple(base.shape[-2:]))
-        values = []
-        for step in range(cfg.steps):
-            dreamed, value = ascent_step(dreamed, features, layer_weights, cfg, step, generator, space)
-            values.append(value)
+        start = base + resize(detail, tuple(base.shape[-2:]))
+        dreamed, values = dream_octave(start, features, layer_weights, cfg, generator, space)
         detail = dreamed - base
     if stats is not None:
         stats.update(objective_start=values[0].item(), objective_end=values[-1].item())
     return dreamed
+
+
+def dream_octave(
+    start: torch.Tensor,
+    features: Features,
+    layer_weights: LayerWeights,
+    cfg: DreamParams,
+    generator: torch.Generator,
+    space: PixelSpace,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """cfg.steps ascent steps on one level: (dreamed image, objective before each step). An overflow in
+    fp16/bf16 makes the objective inf/NaN, and a NaN fed back would blacken every later frame: then the
+    level is redone in fp32 with the same jitter (one device sync per level, in reduced precision only)."""
+    state = generator.get_state()
+    dreamed, values = _steps(start, features, layer_weights, cfg, generator, space)
+    exact = getattr(features, "full_precision", lambda: None)()
+    if exact is not None and not bool(torch.stack(values).isfinite().all() & dreamed.isfinite().all()):
+        log.warning("non-finite objective at %dx%d in reduced precision: redoing the octave in fp32",
+                    start.shape[-1], start.shape[-2])  # fmt: skip
+        generator.set_state(state)
+        dreamed, values = _steps(start, exact, layer_weights, cfg, generator, space)
+    return dreamed, values
+
+
+def _steps(start, features, layer_weights, cfg, generator, space) -> tuple[torch.Tensor, list]:
+    dreamed, values = start, []
+    for step in range(cfg.steps):
+        dreamed, value = ascent_step(dreamed, features, layer_weights, cfg, step, generator, space)
+        values.append(value)
+    return dreamed, values
 
 
 def frame_generator(seed: int, frame_index: int) -> torch.Generator:

@@ -7,7 +7,6 @@ Each failure is a UserError with the numbers and the setting to change, so a ren
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import torch
 from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.vgg import build_vgg19_features
 from pipeline.errors import UserError
+from pipeline.run.memory import available_memory
 
 GIB = 2**30
 
@@ -36,19 +36,6 @@ def activation_bytes(height: int, width: int, layer: str) -> int:
             continue  # an in-place ReLU allocates nothing
         total += channels * height * width * 4
     return 2 * total
-
-
-def available_memory(device: torch.device) -> int:
-    """Free bytes where the network runs: the GPU's free memory, or the host's MemAvailable."""
-    if device.type == "cuda":
-        return torch.cuda.mem_get_info(device)[0]
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
 
 
 def check_memory(

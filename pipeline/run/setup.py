@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 
 from pipeline.config import DreamerConfig
-from pipeline.dreamer.device import resolve_device
+from pipeline.dreamer.device import configure_backends, resolve_device
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, resolve_precision
 from pipeline.dreamer.pyramid import check_pyramid
@@ -44,7 +44,6 @@ def load_network(cfg: DreamerConfig, device: torch.device, deepest: str) -> Netw
     for, so shallow layers cost no more than they would alone."""
     dtype = resolve_precision(cfg.precision, device)
     taps = Autocast(load_taps(cfg.model, cfg.seed, deepest, device), device, dtype)
-    if device.type == "cuda":
-        torch.backends.cudnn.benchmark = True  # frame sizes repeat: let cuDNN pick its fastest kernels
+    configure_backends(device, cfg.deterministic)  # else cuDNN benchmark mode picks its fastest kernels
     log.info("dreaming on %s (%s), up to layer %s", device, str(dtype).removeprefix("torch."), deepest)
     return Network(taps, PixelSpace.imagenet(device), device)

@@ -1,49 +1,94 @@
-"""Dreaming a frame within memory: if a pass runs out, the frame is dreamed again with its gradient in
-smaller tiles (the same gradient, more passes), and the smaller budget is kept for the frames after it."""
+"""Out of memory in the middle of a dream is not fatal: free what the failed attempt held, then dream the
+same image again with its gradient in smaller tiles (the same gradient, in more passes), and keep the
+smaller budget for the images after it. Shared by the video (run/renderer.py) and the stills (dream.py).
+"""
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 import torch
 
 from pipeline.dreamer.ascent import dream, frame_generator
+from pipeline.dreamer.device import empty_cache
 from pipeline.dreamer.settings import DreamParams, LayerWeights
 from pipeline.run.setup import Network
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+SMALLEST_BUDGET = 2 * 16 * 16  # pixels: below this a tile cannot shrink further on VGG19's pooling grid
+
+# What each allocator says when it gives up: CUDA's caching allocator, cuDNN's workspace, Apple's MPS
+# ("MPS backend out of memory"), and the CPU's default allocator.
+OUT_OF_MEMORY = ("out of memory", "cudnn_status_alloc_failed", "can't allocate memory")
 
 
 class WithinMemory:
+    """The network's dream of one image, within a memory budget that a failure lowers for good."""
+
     def __init__(self, network: Network, seed: int, tile_pixels: int):
         self.network, self.seed = network, seed
-        self.tile_pixels = tile_pixels  # lowered for good if a frame runs out of memory
+        self.tile_pixels = tile_pixels  # lowered for good if an image runs out of memory
 
-    def dream(self, frame: np.ndarray, weights: LayerWeights, params: DreamParams, index: int, stats: dict):
-        """Dream; if memory runs out, retry the frame with the gradient in smaller tiles (the same
-        gradient, more passes) and keep the smaller budget for the frames after it."""
-        space, device = self.network.space, self.network.device
-        while True:
-            side = max(16, math.isqrt(self.tile_pixels) // 16 * 16)  # tiles stay on the pooling grid
-            params = replace(
-                params, tile_pixels=min(params.tile_pixels, self.tile_pixels), tile=min(params.tile, side)
-            )
-            try:
-                generator = frame_generator(self.seed, index)
-                return dream(space.encode(frame), self.network.taps, weights, params, generator, space, stats)
-            except RuntimeError as error:  # torch's OutOfMemoryError is a RuntimeError too
-                if not _out_of_memory(error) or self.tile_pixels < 2 * 16 * 16:
-                    raise
-                if device.type == "cuda":
-                    torch.cuda.empty_cache()
-                self.tile_pixels = min(self.tile_pixels, frame.shape[0] * frame.shape[1]) // 4
-                log.warning("frame %d ran out of memory; retrying in tiles of %d px", index, self.tile_pixels)
+    def dream(self, frame: np.ndarray, weights: LayerWeights, params: DreamParams, index: int, stats: dict,
+              what: str | None = None):  # fmt: skip
+        """Dream frame `index` (its jitter comes from (seed, index)); `what` names it in the log."""
+        space = self.network.space
+
+        def attempt(within: DreamParams):
+            generator = frame_generator(self.seed, index)
+            return dream(space.encode(frame), self.network.taps, weights, within, generator, space, stats)
+
+        pixels = frame.shape[0] * frame.shape[1]
+        dreamed, self.tile_pixels = dream_within_memory(
+            attempt, params, self.tile_pixels, pixels, self.network.device, what or f"frame {index}"
+        )
+        return dreamed
 
 
-def _out_of_memory(error: BaseException) -> bool:
-    """CUDA says "CUDA out of memory"; the CPU allocator "DefaultCPUAllocator: can't allocate memory"."""
+def is_out_of_memory(error: BaseException) -> bool:
     text = str(error).lower()
-    return "out of memory" in text or "can't allocate" in text
+    # torch.cuda.OutOfMemoryError: in every torch we admit (2.5+ aliases it to torch.OutOfMemoryError)
+    return isinstance(error, torch.cuda.OutOfMemoryError) or any(words in text for words in OUT_OF_MEMORY)
+
+
+def within_budget(params: DreamParams, budget: int) -> DreamParams:
+    """`params` with levels above `budget` pixels tiled, in square tiles on the pooling grid."""
+    side = max(16, math.isqrt(budget) // 16 * 16)
+    return replace(params, tile_pixels=min(params.tile_pixels, budget), tile=min(params.tile, side))
+
+
+def release_memory(device: torch.device) -> None:
+    """Collect what the failed attempt left (reference cycles included), then return the allocator's
+    now-free blocks to the driver so the retry (and the driver's other users) can have them."""
+    gc.collect()
+    empty_cache(device)
+
+
+def dream_within_memory(
+    attempt: Callable[[DreamParams], T],
+    params: DreamParams,
+    budget: int,
+    pixels: int,
+    device: torch.device,
+    what: str,
+) -> tuple[T, int]:
+    """attempt(params within the budget); on running out of memory, again in tiles of a quarter of the
+    budget (at most a quarter of the image's `pixels`). Returns (result, the budget that worked)."""
+    while True:
+        try:
+            return attempt(within_budget(params, budget)), budget
+        except RuntimeError as error:  # torch's OutOfMemoryError is a RuntimeError too
+            if not is_out_of_memory(error) or budget < SMALLEST_BUDGET:
+                raise
+        # Out of the except block: the exception and its traceback (which kept the failed attempt's
+        # frames and their tensors alive) are gone, so this frees them.
+        release_memory(device)
+        budget = min(budget, pixels) // 4
+        log.warning("%s ran out of memory; retrying in tiles of %d px", what, budget)

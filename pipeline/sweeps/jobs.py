@@ -18,6 +18,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from pipeline.errors import UserError, one_line, report
+from pipeline.sweeps.sticky import note_failure
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def record_failure(out_dir: Path, error: BaseException) -> bool:
     if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
         return False
     line = failure_line(error)
+    note_failure(error, line)  # a broken CUDA context refuses the later GPU jobs of this process
     if isinstance(error, UserError):
         log.error("job failed: %s", line)
     else:

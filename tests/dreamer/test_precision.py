@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from pipeline.dreamer import precision
 from pipeline.dreamer.ascent import objective
 from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_precision
@@ -40,3 +41,51 @@ def test_bad_precisions_are_refused():
         resolve_precision("fp8", CPU)
     with pytest.raises(UserError, match="GPUs"):
         resolve_precision("fp16", CPU)
+
+
+@pytest.mark.parametrize(
+    "capability, expected",
+    [((6, 1), torch.float16), ((7, 0), torch.float16), ((7, 5), torch.float16), ((8, 0), torch.bfloat16),
+     ((8, 6), torch.bfloat16), ((9, 0), torch.bfloat16)],
+)  # fmt: skip
+def test_auto_on_cuda_follows_the_compute_capability(monkeypatch, capability, expected):
+    """T4 (7.5), V100 (7.0), RTX 20xx (7.5): fp16; A100 (8.0) and newer: bf16. Asked of the device in use."""
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # emulation counts here
+    monkeypatch.setattr(
+        torch.cuda, "get_device_capability", lambda device=None: asked.append(device) or capability
+    )
+    assert resolve_precision("auto", torch.device("cuda", 1)) == expected
+    assert asked == [torch.device("cuda", 1)]
+
+
+@pytest.fixture
+def mac(monkeypatch):
+    def on(torch_version: str, macos: str):
+        monkeypatch.setattr(torch, "__version__", torch_version)
+        monkeypatch.setattr(precision.platform, "mac_ver", lambda: (macos, ("", "", ""), "arm64"))
+
+    return on
+
+
+MPS = torch.device("mps")
+
+
+def test_auto_on_mps_is_fp32(mac):
+    mac("2.14.0", "15.1")
+    assert resolve_precision("auto", MPS) == torch.float32
+
+
+@pytest.mark.parametrize(
+    "torch_version, macos, name, works",
+    [("2.4.1", "14.5", "fp16", False), ("2.5.0", "13.6", "fp16", True), ("2.5.1", "14.5", "bf16", False),
+     ("2.6.0", "13.6", "bf16", False), ("2.6.0", "14.0", "bf16", True), ("2.14.0", "15.1", "bf16", True)],
+)  # fmt: skip
+def test_mps_lower_precision_only_where_torch_and_macos_run_it(mac, torch_version, macos, name, works):
+    mac(torch_version, macos)
+    if works:
+        assert resolve_precision(name, MPS) == precision.PRECISIONS[name]
+    else:
+        with pytest.raises(UserError, match=f"precision={name} on mps needs") as caught:
+            resolve_precision(name, MPS)
+        assert "\n" not in str(caught.value) and "fp32" in str(caught.value)

@@ -1,0 +1,92 @@
+"""Device selection and per-device behaviour, with the hardware's answers injected where torch reads them."""
+
+import pytest
+import torch
+
+from pipeline.dreamer import device as device_module
+from pipeline.dreamer.device import (
+    antialias_on,
+    configure_backends,
+    empty_cache,
+    resolve_device,
+    synchronize,
+    torch_at_least,
+)
+from pipeline.errors import UserError
+
+
+@pytest.fixture
+def two_gpus(monkeypatch):
+    """torch sees two CUDA devices; set_device calls are recorded instead of reaching a driver."""
+    chosen = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "set_device", chosen.append)
+    return chosen
+
+
+def test_cuda_n_is_made_the_current_device_and_keeps_its_index(two_gpus):
+    assert resolve_device("cuda:1") == torch.device("cuda", 1)
+    assert two_gpus == [1]
+    assert resolve_device("cuda") == torch.device("cuda", 0) and two_gpus == [1, 0]
+    assert resolve_device("auto") == torch.device("cuda", 0)
+
+
+def test_a_gpu_that_is_not_there_is_one_line(two_gpus):
+    with pytest.raises(UserError, match="sees 2 CUDA device"):
+        resolve_device("cuda:2")
+    assert two_gpus == []
+
+
+def test_synchronize_waits_on_the_device_it_is_given(monkeypatch):
+    waited = []
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: waited.append(("cuda", device)))
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: waited.append(("mps", None)))
+    synchronize(torch.device("cuda", 1))
+    synchronize(torch.device("mps"))
+    synchronize(torch.device("cpu"))
+    assert waited == [("cuda", torch.device("cuda", 1)), ("mps", None)]
+
+
+def test_empty_cache_reaches_cuda_and_mps(monkeypatch):
+    emptied = []
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: emptied.append("cuda"))
+    monkeypatch.setattr(torch.mps, "empty_cache", lambda: emptied.append("mps"))
+    for kind in ("cuda", "mps", "cpu"):
+        empty_cache(torch.device(kind))
+    assert emptied == ["cuda", "mps"]
+
+
+@pytest.mark.parametrize(
+    "version, expected", [("2.2.2", False), ("2.6.0+cpu", False), ("2.7.0", True), ("2.14.1+cu128", True)]
+)
+def test_mps_resizes_on_the_cpu_before_torch_2_7(monkeypatch, version, expected):
+    monkeypatch.setattr(torch, "__version__", version)
+    assert antialias_on(torch.device("mps")) is expected
+    assert antialias_on(torch.device("cuda")) and antialias_on(torch.device("cpu"))
+
+
+def test_version_compare_is_numeric_not_textual(monkeypatch):
+    monkeypatch.setattr(torch, "__version__", "2.10.0")
+    assert torch_at_least(2, 7) and not torch_at_least(3, 0)
+
+
+@pytest.fixture
+def backend_flags(monkeypatch):
+    """Let configure_backends set the process-wide flags, and put them back afterwards."""
+    for name in ("benchmark", "deterministic", "allow_tf32"):
+        monkeypatch.setattr(torch.backends.cudnn, name, getattr(torch.backends.cudnn, name))
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    yield
+    torch.use_deterministic_algorithms(False)
+
+
+def test_deterministic_turns_off_benchmark_and_tf32(backend_flags):
+    configure_backends(torch.device("cuda", 0), deterministic=True)
+    cudnn = torch.backends.cudnn
+    assert not cudnn.benchmark and cudnn.deterministic and not cudnn.allow_tf32
+    assert torch.are_deterministic_algorithms_enabled()
+    assert device_module.os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+    configure_backends(torch.device("cuda", 0), deterministic=False)  # the next sweep job's choice
+    assert cudnn.benchmark and not cudnn.deterministic and cudnn.allow_tf32
+    assert not torch.are_deterministic_algorithms_enabled()

@@ -1,0 +1,145 @@
+"""What only real hardware can tell: `python -m pytest -m gpu` on a CUDA machine (`-m mps` on a Mac).
+
+Skipped where the device is missing (tests/conftest.py). Tiny frames and random weights, as elsewhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from pipeline.dreamer.ascent import dream, frame_generator, objective
+from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.pixels import PixelSpace
+from pipeline.dreamer.precision import Autocast, resolve_precision
+from pipeline.dreamer.settings import DreamParams
+from pipeline.dreamer.vgg import FeatureTaps
+from pipeline.dreamer.weights import random_features
+from pipeline.output.frames import read_png
+from pipeline.run.memory import available_memory
+from pipeline.run.preflight import activation_bytes, check_memory
+from pipeline.run.within_memory import dream_within_memory
+from tests.test_cli import TINY, run_cli
+
+gpu = pytest.mark.gpu
+mps = pytest.mark.mps
+
+
+def _taps(device: torch.device, layer: str = "conv4_2") -> FeatureTaps:
+    taps = FeatureTaps(random_features(0)[: vgg19_taps()[layer] + 1])
+    return taps.to(device=device, memory_format=torch.channels_last)
+
+
+def _gradient(features, image: torch.Tensor) -> torch.Tensor:
+    x = image.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(objective(x, features, {"conv4_2": 1.0}) * x[0, 0].numel(), x)
+    return grad.flatten().float()
+
+
+@pytest.fixture
+def cuda() -> torch.device:
+    return torch.device("cuda", torch.cuda.current_device())
+
+
+@gpu
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_autocast_runs_the_network_in_low_precision_on_cuda(cuda, dtype):
+    if dtype == torch.bfloat16 and torch.cuda.get_device_capability(cuda)[0] < 8:
+        pytest.skip("bf16 convolutions need compute capability 8.0")
+    taps = _taps(cuda)
+    image = torch.randn(1, 3, 96, 96, generator=torch.Generator().manual_seed(0)).to(cuda)
+    low = Autocast(taps, cuda, dtype)
+    assert low(image, ["conv4_2"])["conv4_2"].dtype == dtype
+    exact = _gradient(Autocast(taps, cuda, torch.float32), image)
+    assert torch.nn.functional.cosine_similarity(exact, _gradient(low, image), dim=0) >= 0.95
+    major = torch.cuda.get_device_capability(cuda)[0]
+    assert resolve_precision("auto", cuda) == (torch.bfloat16 if major >= 8 else torch.float16)
+
+
+@gpu
+def test_the_network_and_its_activations_are_channels_last_on_cuda(cuda):
+    taps = _taps(cuda, "conv3_1")
+    conv = next(module for module in taps.modules() if isinstance(module, torch.nn.Conv2d))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    image = torch.randn(1, 3, 64, 64, device=cuda).contiguous(memory_format=torch.channels_last)
+    assert taps(image, ["conv3_1"])["conv3_1"].is_contiguous(memory_format=torch.channels_last)
+    space = PixelSpace.imagenet(cuda)
+    params = DreamParams(octaves=2, steps=3, jitter=4)
+    stats: dict = {}
+    dream(space.encode(np.full((64, 64, 3), 0.5, np.float32)), taps, {"conv3_1": 1.0}, params,
+          frame_generator(0, 0), space, stats)  # fmt: skip
+    assert stats["objective_end"] > stats["objective_start"]
+
+
+@gpu
+def test_a_real_out_of_memory_is_retried_in_tiles(cuda):
+    """Our allocator capped just above what the network and one tile need: the untiled pass really fails."""
+    taps = Autocast(_taps(cuda), cuda, torch.float32)
+    space = PixelSpace.imagenet(cuda)
+    side, frame = 512, np.random.default_rng(0).random((512, 512, 3), dtype=np.float32)
+    whole = activation_bytes(side, side, "conv4_2")
+    cap = torch.cuda.memory_allocated(cuda) + whole // 3
+    torch.cuda.empty_cache()
+    torch.cuda.set_per_process_memory_fraction(
+        cap / torch.cuda.get_device_properties(cuda).total_memory, cuda
+    )
+    try:
+
+        def attempt(within):
+            generator = frame_generator(0, 0)
+            return dream(space.encode(frame), taps, {"conv4_2": 1.0}, within, generator, space)
+
+        params = DreamParams(octaves=1, steps=1, jitter=4)
+        dreamed, budget = dream_within_memory(attempt, params, 10**7, side * side, cuda, "frame 0")
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0, cuda)
+    assert budget < side * side and torch.isfinite(dreamed).all()
+
+
+@gpu
+def test_the_preflight_counts_what_an_earlier_job_left_in_our_cache(cuda, tmp_path, tiny_config):
+    """A sweep's second job in the same process: blocks the first job freed stay in our allocator (the
+    driver counts them as used); a pass that fits in them is not refused."""
+    from pipeline.render import render
+
+    render(tiny_config("device=cuda", "frames=1"), tmp_path / "job0")
+    free_before = torch.cuda.mem_get_info(cuda)[0]
+    filler = torch.empty(int(free_before * 0.8), dtype=torch.uint8, device=cuda)  # the earlier job's blocks
+    del filler  # back in our cache, not the driver's
+    driver_free = torch.cuda.mem_get_info(cuda)[0]
+    budget = available_memory(cuda)
+    assert budget >= driver_free + int(free_before * 0.8) * 0.99
+    side = 256
+    while activation_bytes(side, side, "conv4_2") + 256 * 2**20 < driver_free * 1.2:
+        side += 256
+    if activation_bytes(side, side, "conv4_2") + 256 * 2**20 > budget:
+        pytest.skip("no frame size falls between the driver's free memory and our budget on this card")
+    check_memory(side, side, "conv4_2", 10**12, 1024, 88, cuda)  # untiled: refused before the fix
+    torch.cuda.empty_cache()
+
+
+@gpu
+@pytest.mark.slow
+def test_deterministic_resume_is_bit_identical_on_cuda(tmp_path):
+    settings = [*TINY, "device=cuda", "deterministic=true", "seed=3"]
+    whole, resumed = tmp_path / "whole", tmp_path / "resumed"
+    assert run_cli(*settings, "frames=4", f"hydra.run.dir={whole}").returncode == 0
+    assert run_cli(*settings, "frames=2", f"hydra.run.dir={resumed}").returncode == 0
+    result = run_cli(f"resume={resumed}", "frames=4")
+    assert result.returncode == 0, result.stderr
+    for index in range(4):
+        name = f"frames/{index:06d}.png"
+        assert np.array_equal(read_png(whole / name), read_png(resumed / name)), name
+
+
+@mps
+def test_mps_dreams_finite_frames_with_the_pyramid_it_can_resize():
+    device = torch.device("mps")
+    space = PixelSpace.imagenet(device)
+    taps = Autocast(_taps(device, "conv3_1"), device, resolve_precision("auto", device))
+    stats: dict = {}
+    grey, params = np.full((64, 64, 3), 0.5, np.float32), DreamParams(octaves=3, steps=2, jitter=4)
+    dreamed = dream(space.encode(grey), taps, {"conv3_1": 1.0}, params, frame_generator(0, 0), space, stats)
+    assert torch.isfinite(dreamed).all() and stats["objective_end"] > stats["objective_start"]
+    assert available_memory(device) > 0
