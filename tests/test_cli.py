@@ -32,8 +32,9 @@ def run_cli(*args, env=None, cwd=ROOT):
     )
 
 
-def _assert_one_line_error(result, *fragments):
-    assert result.returncode != 0
+def _assert_one_line_error(result, *fragments, code=2):
+    """A mistake: exactly exit code 2 (README), one line on stderr, no traceback."""
+    assert result.returncode == code, (result.returncode, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -94,3 +95,14 @@ def test_help_and_cfg_show_the_settings():
         "jitter:",
     ):
         assert key in job
+
+
+def test_frames_auto_without_audio_renders_120_frames(tmp_path):
+    """README: frames=auto is a clip's length, else the audio track's, else 120 (not a mistake)."""
+    run_dir = tmp_path / "run"
+    fast = ["width=32", "height=32", "dream.octaves=1", "dream.steps=1", "layer_schedule=single",
+            "layer_schedule.layer=conv1_1", "preview_every=0", "contact_sheet=false"]  # fmt: skip
+    result = run_cli(*TINY, *fast, "frames=auto", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 0, result.stderr
+    assert len(list((run_dir / "frames").glob("*.png"))) == 120
+    assert probe(run_dir / "dream.mp4")["frames"] == 120
