@@ -174,3 +174,18 @@ def test_refusals_name_the_stage_and_the_fix():
         LayerScheduleConfig(crossfade=-0.5)
     with pytest.raises(UserError, match=r"layer_schedule\.layer: unknown VGG19 layer"):
         LayerScheduleConfig(layer="conv0_0")
+
+
+def test_refusal_messages_list_choices_and_place():
+    with pytest.raises(
+        UserError, match="^layer_schedule.unit must be one of seconds, frames, fraction, got 'minutes'$"
+    ):
+        LayerScheduleConfig(unit="minutes")
+    with pytest.raises(UserError, match=r"^layer_schedule\.stages is empty"):
+        LayerScheduleConfig(stages=[])
+    with pytest.raises(
+        UserError, match=r"^layer_schedule\.stages\[0\]\.layers: unknown VGG19 layer 'conv9_9'"
+    ):
+        LayerScheduleConfig(stages=[StageConfig(0.0, {"conv9_9": 1.0})])
+    with pytest.raises(UserError, match="increasing"):
+        LayerScheduleConfig(stages=[StageConfig(1.0, {"conv3_1": 1.0}), StageConfig(1.0, {"conv3_2": 1.0})])

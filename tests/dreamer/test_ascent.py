@@ -229,3 +229,47 @@ def test_frame_randomness_is_a_pure_function_of_seed_and_index():
         0, 10**9, (3,), generator=torch.Generator().manual_seed(int(state) & (2**63 - 1))
     ).tolist()
     assert a == b
+
+
+def test_a_frame_gets_every_setting_of_its_config():
+    cfg = DreamConfig(octaves=3, octave_scale=1.5, steps="6", lr="0.2", jitter=7, smoothing=0.7,
+                      tile_pixels=1234, tile=32)  # fmt: skip
+    assert cfg.at(0.0) == DreamParams(3, 1.5, 6, 0.2, 7, 0.7, 1234, 32)
+    assert cfg.at(9.0, first_frame=False) == DreamParams(3, 1.5, 6, 0.2, 7, 0.7, 1234, 32)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"octaves": 1}, {"frame_octaves": 1}, {"jitter": 0}, {"tile": 16}, {"tile_pixels": 1}]
+)
+def test_the_smallest_valid_dream_settings_are_accepted(kwargs):
+    DreamConfig(**kwargs)
+    assert DreamConfig(steps="1").at(0.0).steps == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"frame_octaves": 0}, "dream.frame_octaves must be at least 1"),
+        ({"tile": 8}, "dream.tile must be a multiple of 16"),
+        ({"tile": 24}, "dream.tile must be a multiple of 16"),
+        ({"tile_pixels": 0}, "dream.tile_pixels must be >= 1"),
+        ({"steps": "ten"}, "dream.steps: "),
+        ({"lr": "fast"}, "dream.lr: "),
+        ({"frame_steps": "0:(1), x"}, "dream.frame_steps: "),
+        ({"frame_lr": "?"}, "dream.frame_lr: "),
+    ],
+)
+def test_bad_dream_settings_name_themselves(kwargs, fragment):
+    with pytest.raises(UserError) as caught:
+        DreamConfig(**kwargs)
+    assert str(caught.value).startswith("dream.") and fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [({"lr": "0.1 + 0*sqrt(1 - t)"}, "dream.lr"), ({"frame_steps": "4 + 0*log(2 - t)"}, "dream.frame_steps")],
+)
+def test_a_strength_that_cannot_be_computed_later_names_its_setting(kwargs, name):
+    cfg = DreamConfig(**kwargs)  # fine at t = 0
+    with pytest.raises(UserError, match=f"^{name}: cannot evaluate"):
+        cfg.at(3.0, first_frame=False)
