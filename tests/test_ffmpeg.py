@@ -4,18 +4,13 @@ import imageio_ffmpeg
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.ffmpeg import command, count_frames, last_line, run
+from pipeline.ffmpeg import command, count_frames, run
 
 
 def test_command_runs_the_bundled_binary_quietly_and_overwrites():
     args = command("-i", "x")
     assert args[0] == imageio_ffmpeg.get_ffmpeg_exe() and args[-2:] == ["-i", "x"]
     assert {"-y", "-nostdin", "-hide_banner"} <= set(args) and args[args.index("-loglevel") + 1] == "error"
-
-
-def test_last_line_is_the_final_complaint():
-    assert last_line(b"warning\n  No such file  \n") == "No such file"
-    assert last_line(b"") == "no message"
 
 
 def test_a_failed_run_is_one_line_naming_what_was_being_done(tmp_path):

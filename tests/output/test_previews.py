@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
+from pipeline.output.frames import save_png
 from pipeline.output.previews import contact_sheet, save_jpeg, sheet_indices, shrink, tile_grid
-from pipeline.sources.image import save_png
 
 
 def test_sheet_indices_span_first_to_last_evenly():

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from pipeline.output.checkpoint import load_checkpoint
+from pipeline.output.frames import read_png
 from pipeline.output.manifest import Manifest, read_manifest
 from pipeline.output.sink import PREVIEW, FrameSink
-from pipeline.run.checkpoint import load_checkpoint
-from pipeline.sources.image import read_png
 
 
 class _Video:

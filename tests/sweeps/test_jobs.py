@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.sweeps.jobs import FAILED, find_jobs, one_line, read_job, record_failure
+from pipeline.sweeps.jobs import FAILED, failure_line, find_jobs, read_job, record_failure
 
 
 def _job(folder: Path, num: int, overrides: list[str], name: str = "render") -> Path:
@@ -47,9 +47,9 @@ def test_jobs_are_found_in_any_layout_and_listed_in_job_order(tmp_path):
 
 
 def test_one_line_keeps_user_errors_as_they_are_and_names_other_exceptions():
-    assert one_line(UserError("width must be even")) == "width must be even"
-    assert one_line(RuntimeError("CUDA\n  out of   memory")) == "RuntimeError: CUDA out of memory"
-    assert one_line(KeyError()) == "KeyError"
+    assert failure_line(UserError("width must be even")) == "width must be even"
+    assert failure_line(RuntimeError("CUDA\n  out of   memory")) == "RuntimeError: CUDA out of memory"
+    assert failure_line(KeyError()) == "KeyError"
 
 
 def test_outside_a_multirun_a_failure_is_left_to_the_caller(tmp_path):
@@ -68,4 +68,4 @@ def test_in_a_multirun_a_failure_is_written_down_and_the_sweep_goes_on(tmp_path,
     monkeypatch.setattr(HydraConfig, "initialized", staticmethod(lambda: True))
     monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: _Multirun()))
     assert record_failure(tmp_path / "job", error) is True
-    assert (tmp_path / "job" / FAILED).read_text() == one_line(error) + "\n"
+    assert (tmp_path / "job" / FAILED).read_text() == failure_line(error) + "\n"
