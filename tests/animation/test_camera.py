@@ -320,3 +320,13 @@ def test_a_camera_that_moves_only_at_the_start_still_counts_as_moving():
 def test_bad_border_lists_the_choices():
     with pytest.raises(UserError, match="motion.border must be one of reflect, replicate, wrap, got 'black'"):
         MotionConfig(border="black")
+
+
+def test_a_zoom_of_zero_from_the_start_is_refused_when_composed():
+    with pytest.raises(UserError, match=r"^motion.zoom must be above 0 \(1.0 holds still"):
+        MotionConfig(zoom="0")
+
+
+def test_a_zoom_that_cannot_be_computed_at_the_start_names_the_setting():
+    with pytest.raises(UserError, match="^motion.zoom: cannot evaluate"):
+        MotionConfig(zoom="1 + 1/t")  # reads fine, divides by zero at t = 0

@@ -249,3 +249,14 @@ def test_quoted_text_in_messages_is_cut_at_80_characters() -> None:
 
 def test_a_backslash_is_quoted_as_it_was_typed() -> None:
     assert "with \\ in" in _bad("0:(1), 1:(with \\ in)")
+
+
+def test_a_syntax_error_column_counts_the_leading_spaces() -> None:
+    """Columns count in the whole string the user typed: three leading spaces move the error by three."""
+    import re
+
+    def column(text: str) -> int:
+        return int(re.search(r"near column (\d+)", _bad(text)).group(1))
+
+    assert column("   1 +") == column("1 +") + 3
+    assert column("0:(1), 4:(   2 +)") == column("0:(1), 4:(2 +)") + 3
