@@ -28,6 +28,11 @@ CASES = {
     "zero steps": (["dream.steps=0"], ["dream.steps"]),
     "negative zoom": (["motion.zoom=-1.1"], ["motion.zoom"]),
     "pyramid too small": (["width=32", "height=24", "dream.octaves=4"], ["dream.octaves=", "conv5"]),
+    # 40 px at 2 octaves is 29 px, too small for pool5's 32: a UserError, not a RuntimeError traceback
+    "pyramid too small for pool5": (
+        ["layer_schedule=single", "layer_schedule.layer=pool5", "width=48", "height=40"],
+        ["pool5 needs at least 32 px", "dream.octaves=1"],
+    ),
     "weights truncated": (["model.weights={f}/cut.pth"], ["model.weights", "cut.pth"]),
     "weights of another network": (["model.weights={f}/resnet.pth"], ["does not fit VGG19"]),
     "weights fail sha256": (["model.weights={f}/list.pth", f"model.sha256={'0' * 64}"], ["SHA-256"]),

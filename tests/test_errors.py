@@ -45,3 +45,9 @@ def test_the_other_commands_report_the_same_way(command, fragments):
         [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     _assert_one_line_error(result, *fragments)
+
+
+def test_user_error_is_a_value_error_with_its_message():
+    """A ValueError, so OmegaConf passes it through from a dataclass's __post_init__ unchanged."""
+    with pytest.raises(ValueError, match="^frames must be at least 1$"):
+        raise UserError("frames must be at least 1")

@@ -113,3 +113,27 @@ def test_frames_auto_without_clip_or_audio_is_120(tiny_config):
     assert plan(tiny_config("frames=auto")).frame_count == 120
     with pytest.raises(UserError, match="frames"):
         tiny_config("frames=many")
+
+
+def test_each_frame_is_dreamed_from_the_camera_warped_dream_before_it(tiny_config, tmp_path, monkeypatch):
+    """The feedback loop itself: the input of frame N+1 is exactly Camera.warp(dream N, t_N)."""
+    from pipeline.run.renderer import Renderer
+
+    seen = []
+    original = Renderer.dream
+
+    def recording(self, frame, index):
+        dreamed, record = original(self, frame, index)
+        seen.append((index, frame.copy(), dreamed.copy(), self.camera))
+        return dreamed, record
+
+    monkeypatch.setattr(Renderer, "dream", recording)
+    # a keyframed zoom and a turn: every frame's warp differs, so a warp at the wrong time shows
+    cfg = tiny_config("frames=3", "motion.zoom='0:(1.1), 1:(2.0)'", "motion.angle=20")
+    render(cfg, tmp_path)
+    assert [index for index, *_ in seen] == [0, 1, 2]
+    for (index, _, dreamed, camera), (_, next_input, _, _) in zip(seen, seen[1:]):
+        assert np.array_equal(next_input, camera.warp(dreamed, index / cfg.fps))
+        assert not np.allclose(next_input, dreamed, atol=0.01)  # the camera really moved it
+    written = read_png(tmp_path / "frames/000001.png")
+    assert np.abs(written - seen[1][2]).max() <= 0.5 / 255 + 1e-6  # the dream is what was written

@@ -25,9 +25,11 @@ def build_vgg19_features() -> nn.Sequential:
 
 
 def pools_before(name: str) -> int:
-    """How many 2x max-pools shrink the image before `name`: sets the smallest frame that layer can see."""
+    """How many 2x max-pools shrink the image by the time it reaches `name`'s output: the pools before
+    it and, for `poolN` itself, that pool too (its output is already halved). Sets the smallest frame the
+    layer can see and the stride of its activation."""
     index = vgg19_taps()[name]
-    return sum(1 for pool, i in vgg19_taps().items() if pool.startswith("pool") and i < index)
+    return sum(1 for pool, i in vgg19_taps().items() if pool.startswith("pool") and i <= index)
 
 
 class FeatureTaps(nn.Module):

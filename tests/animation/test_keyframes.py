@@ -226,3 +226,37 @@ def test_deep_nesting_is_a_user_error() -> None:
     _bad("-" * 100_000 + "1")
     _bad("t+" * 500 + "t", "nested")  # parses, but deeper than the walker allows
     assert parse_keyframes("t+" * 50 + "t")(1.0) == 51.0
+
+
+def test_keyframe_times_must_increase_and_the_message_says_which_rule_broke() -> None:
+    _bad("1:(1), 0:(2)", "not after the previous 1")
+    _bad("2:(1), 0.5:(2)", "not after the previous 2")
+    _bad("-1:(1)", "negative")
+
+
+def test_nested_parentheses_in_a_keyframe_value() -> None:
+    k = parse_keyframes("0:((1+2)*(3)), 2:(((4)))")
+    assert k(0.0) == 9.0 and k(2.0) == 4.0 and k(1.0) == 6.5
+
+
+def test_quoted_text_in_messages_is_cut_at_80_characters() -> None:
+    long = "1 + " * 30 + "nope"
+    msg = _bad(long)
+    assert '"' + long[:77] + '..."' in msg
+    exact = "x" * 80
+    assert '"' + exact + '"' in _bad(exact)
+
+
+def test_a_backslash_is_quoted_as_it_was_typed() -> None:
+    assert "with \\ in" in _bad("0:(1), 1:(with \\ in)")
+
+
+def test_a_syntax_error_column_counts_the_leading_spaces() -> None:
+    """Columns count in the whole string the user typed: three leading spaces move the error by three."""
+    import re
+
+    def column(text: str) -> int:
+        return int(re.search(r"near column (\d+)", _bad(text)).group(1))
+
+    assert column("   1 +") == column("1 +") + 3
+    assert column("0:(1), 4:(   2 +)") == column("0:(1), 4:(2 +)") + 3

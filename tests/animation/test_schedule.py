@@ -85,3 +85,107 @@ def test_deepest_layer_spans_all_stages():
 def test_bad_schedules_are_refused(kwargs, fragment):
     with pytest.raises(UserError, match=fragment):
         LayerScheduleConfig(**kwargs)
+
+
+@pytest.mark.parametrize("u, mix", [(0.25, 0.15625), (0.75, 0.84375), (0.5, 0.5)])
+def test_crossfade_is_a_smoothstep_not_linear(u, mix):
+    """Away from the midpoint smoothstep and linear differ (at 1/4: 0.15625 vs 0.25)."""
+    schedule = _schedule(crossfade=1.0, fps=4, frames=40)
+    weights = schedule.weights_at(8 + round(u * 4))  # the fade runs from t = 2 s (frame 8) to 3 s
+    assert weights == pytest.approx(
+        {"conv3_1": 1.0 - mix, "conv4_2": 0.5 * mix, "conv5_1": 1.5 * mix}, abs=1e-12
+    )
+
+
+def test_a_longer_crossfade_stretches_the_same_curve():
+    schedule = _schedule(crossfade=2.0, fps=4, frames=40)
+    assert schedule.weights_at(10)["conv3_1"] == pytest.approx(1.0 - 0.15625)  # t = 2.5 s, u = 1/4
+    assert schedule.weights_at(12)["conv5_1"] == pytest.approx(1.5 * 0.5)  # t = 3 s, u = 1/2
+    assert schedule.weights_at(16) == {"conv4_2": 0.5, "conv5_1": 1.5}  # t = 4 s: done
+
+
+def test_the_first_stage_has_nothing_to_fade_from():
+    cfg = LayerScheduleConfig(crossfade=1.0, stages=[StageConfig(0.0, {"conv3_1": 2.0})])
+    assert LayerSchedule(cfg, fps=10, frames=20).weights_at(0) == {"conv3_1": 2.0}
+    assert LayerSchedule(cfg, fps=10, frames=20).weights_at(5) == {"conv3_1": 2.0}
+
+
+def test_three_stages_fade_into_each_other_in_turn():
+    cfg = LayerScheduleConfig(
+        unit="frames",
+        crossfade=4.0,
+        stages=[
+            StageConfig(0.0, {"conv2_1": 1.0}),
+            StageConfig(10.0, {"conv3_1": 1.0}),
+            StageConfig(20.0, {"conv4_1": 1.0}),
+        ],
+    )
+    schedule = LayerSchedule(cfg, fps=24, frames=30)
+    assert schedule.weights_at(9) == {"conv2_1": 1.0}
+    assert schedule.weights_at(11) == pytest.approx({"conv2_1": 1 - 0.15625, "conv3_1": 0.15625})
+    assert schedule.weights_at(14) == {"conv3_1": 1.0}
+    assert schedule.weights_at(21) == pytest.approx({"conv3_1": 1 - 0.15625, "conv4_1": 0.15625})
+    assert schedule.weights_at(29) == {"conv4_1": 1.0}
+
+
+def test_fraction_unit_spans_the_whole_video():
+    cfg = LayerScheduleConfig(
+        unit="fraction", crossfade=0.2,
+        stages=[StageConfig(0.0, {"conv3_1": 1.0}), StageConfig(0.5, {"conv4_1": 1.0})],
+    )  # fmt: skip
+    schedule = LayerSchedule(cfg, fps=24, frames=40)  # fade from frame 20 to frame 28
+    assert schedule.weights_at(22) == pytest.approx({"conv3_1": 1 - 0.15625, "conv4_1": 0.15625})
+
+
+def test_stages_may_be_exactly_one_crossfade_apart():
+    cfg = LayerScheduleConfig(
+        crossfade=1.0,
+        stages=[
+            StageConfig(0, {"conv3_1": 1}),
+            StageConfig(1, {"conv3_2": 1}),
+            StageConfig(2, {"conv3_3": 1}),
+        ],
+    )
+    assert LayerSchedule(cfg, fps=4, frames=20).weights_at(12) == {"conv3_3": 1}
+
+
+def test_a_zero_weight_layer_is_left_out_and_a_first_stage_may_start_late():
+    cfg = LayerScheduleConfig(stages=[StageConfig(1.0, {"conv3_1": 1.0, "conv4_1": 0.0})])
+    schedule = LayerSchedule(cfg, fps=10, frames=30)
+    assert schedule.weights_at(0) == {"conv3_1": 1.0}  # before the first stage: it holds
+    assert schedule.weights_at(20) == {"conv3_1": 1.0}
+
+
+def test_refusals_name_the_stage_and_the_fix():
+    with pytest.raises(UserError, match=r"layer_schedule\.stages\[1\]\.layers is empty"):
+        LayerScheduleConfig(stages=[StageConfig(0, {"conv3_1": 1}), StageConfig(1, {})])
+    with pytest.raises(UserError, match=r"stages\[1\] lasts 0.5 seconds but the crossfade takes 1"):
+        LayerScheduleConfig(
+            crossfade=1.0,
+            stages=[
+                StageConfig(0, {"conv3_1": 1}),
+                StageConfig(1, {"conv3_2": 1}),
+                StageConfig(1.5, {"conv3_3": 1}),
+            ],
+        )
+    with pytest.raises(UserError, match="start times must be >= 0"):
+        LayerScheduleConfig(stages=[StageConfig(-1.0, {"conv3_1": 1})])
+    with pytest.raises(UserError, match="must be 0 or more"):
+        LayerScheduleConfig(crossfade=-0.5)
+    with pytest.raises(UserError, match=r"layer_schedule\.layer: unknown VGG19 layer"):
+        LayerScheduleConfig(layer="conv0_0")
+
+
+def test_refusal_messages_list_choices_and_place():
+    with pytest.raises(
+        UserError, match="^layer_schedule.unit must be one of seconds, frames, fraction, got 'minutes'$"
+    ):
+        LayerScheduleConfig(unit="minutes")
+    with pytest.raises(UserError, match=r"^layer_schedule\.stages is empty"):
+        LayerScheduleConfig(stages=[])
+    with pytest.raises(
+        UserError, match=r"^layer_schedule\.stages\[0\]\.layers: unknown VGG19 layer 'conv9_9'"
+    ):
+        LayerScheduleConfig(stages=[StageConfig(0.0, {"conv9_9": 1.0})])
+    with pytest.raises(UserError, match="increasing"):
+        LayerScheduleConfig(stages=[StageConfig(1.0, {"conv3_1": 1.0}), StageConfig(1.0, {"conv3_2": 1.0})])

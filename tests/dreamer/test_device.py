@@ -5,6 +5,7 @@ import torch
 
 from pipeline.dreamer import device as device_module
 from pipeline.dreamer.device import (
+    check_device_name,
     antialias_on,
     configure_backends,
     empty_cache,
@@ -90,3 +91,40 @@ def test_deterministic_turns_off_benchmark_and_tf32(backend_flags):
     configure_backends(torch.device("cuda", 0), deterministic=False)  # the next sweep job's choice
     assert cudnn.benchmark and not cudnn.deterministic and cudnn.allow_tf32
     assert not torch.are_deterministic_algorithms_enabled()
+
+
+@pytest.mark.parametrize("name", ["auto", "cpu", "cuda", "cuda:0", "cuda:12", "mps"])
+def test_valid_names_pass_the_check(name):
+    check_device_name(name)
+
+
+@pytest.mark.parametrize("name", ["tpu", "CPU", "cuda:", "cuda:x", "gpu", "cpu "])
+def test_other_names_are_refused_listing_the_choices(name):
+    with pytest.raises(UserError, match="cuda:N") as caught:
+        check_device_name(name)
+    assert repr(name) in str(caught.value)
+
+
+def test_cpu_is_always_there():
+    assert resolve_device("cpu") == torch.device("cpu")
+
+
+def test_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "set_device", lambda index: None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert resolve_device("auto") == torch.device("cpu")
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert resolve_device("auto") == torch.device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert resolve_device("auto") == torch.device("cuda", 0)
+
+
+def test_cuda_or_mps_where_there_is_none_is_refused(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(UserError, match="no CUDA device"):
+        resolve_device("cuda")
+    with pytest.raises(UserError, match="device=mps"):
+        resolve_device("mps")

@@ -25,6 +25,12 @@ def test_receptive_field_of_vgg19_layers():
     [
         ({"conv3_1": 1.0}, (84, 100), 32),  # sizes that are not multiples of the tile or the grid
         ({"conv2_2": 0.5, "conv3_2": 1.0}, (66, 72), 16),
+        # pool layers: poolN's output is already halved N times (issue 11: counted one pool short)
+        ({"pool1": 1.0}, (40, 52), 16),
+        ({"pool2": 1.0}, (84, 100), 32),
+        ({"pool3": 1.0, "conv2_1": 0.3}, (72, 80), 16),
+        ({"pool4": 1.0}, (80, 96), 32),
+        ({"pool5": 1.0}, (96, 112), 64),
     ],
 )
 def test_tiled_gradient_equals_the_whole_image_gradient(weights, size, tile):

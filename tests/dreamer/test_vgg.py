@@ -30,6 +30,8 @@ def test_pools_before_and_deepest():
     assert pools_before("conv1_1") == 0
     assert pools_before("conv3_1") == 2
     assert pools_before("conv5_4") == 4
+    # poolN's own output is halved too: N pools shrink the image by the time it leaves poolN
+    assert [pools_before(f"pool{n}") for n in range(1, 6)] == [1, 2, 3, 4, 5]
     assert deepest(["conv3_1", "conv5_2", "conv4_4"]) == "conv5_2"
 
 

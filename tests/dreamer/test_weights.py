@@ -134,3 +134,31 @@ def test_jobs_in_one_process_read_the_weights_once(tmp_path, monkeypatch):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
     third = load_taps(cfg, 0, "conv2_2", torch.device("cpu"))
     assert len(reads) == 2 and not torch.equal(first.features[0].weight, third.features[0].weight)
+
+
+def test_the_loader_asks_torch_for_tensors_only(tmp_path, monkeypatch):
+    """torch < 2.6 (the project admits 2.2) unpickles anything unless told weights_only=True."""
+    path = tmp_path / "vgg.pth"
+    torch.save(random_features(1).state_dict(), path)
+    calls = []
+    real_load = torch.load
+    monkeypatch.setattr(torch, "load", lambda *a, **k: calls.append(k) or real_load(*a, **k))
+    load_features(ModelConfig(weights=str(path)), seed=0)
+    assert calls and all(call.get("weights_only") is True for call in calls)
+
+
+def test_pickle_payload_is_refused_even_where_torch_defaults_to_unpickling(tmp_path, monkeypatch):
+    """Emulate torch 2.2's default (weights_only=False): only an explicit True keeps the payload inert."""
+    real_load = torch.load
+
+    def old_torch_load(*args, weights_only=False, **kwargs):
+        return real_load(*args, weights_only=weights_only, **kwargs)
+
+    monkeypatch.setattr(torch, "load", old_torch_load)
+    payload = _Payload()
+    payload.marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pth"
+    torch.save({"0.weight": payload}, path)
+    with pytest.raises(UserError, match="not a readable PyTorch weights file"):
+        load_features(ModelConfig(weights=str(path)), seed=0)
+    assert not payload.marker.exists()

@@ -1,0 +1,24 @@
+"""The run-directory check: before Hydra makes the folder, an unwritable one is one line and exit code 2."""
+
+import pytest
+from omegaconf import OmegaConf
+
+from pipeline.run.run_dir import RunDirCheck
+
+
+def _config(run_dir):
+    return OmegaConf.create({"hydra": {"run": {"dir": str(run_dir)}}})
+
+
+def test_a_writable_run_directory_is_made_and_left_clean(tmp_path):
+    RunDirCheck().on_run_start(_config(tmp_path / "new/run"))
+    assert (tmp_path / "new/run").is_dir() and not list((tmp_path / "new/run").iterdir())
+
+
+def test_an_unwritable_run_directory_stops_with_one_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SystemExit) as exited:
+        RunDirCheck().on_run_start(_config(tmp_path / "file/run"))
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write the run directory" in err and "hydra.run.dir=PATH" in err

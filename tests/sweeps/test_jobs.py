@@ -1,0 +1,71 @@
+"""A sweep job read back from its directory: its outputs, its picture, and why it failed."""
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import UserError
+from pipeline.sweeps.jobs import FAILED, failure_line, find_jobs, read_job, record_failure
+
+
+def _job(folder: Path, num: int, overrides: list[str], name: str = "render") -> Path:
+    (folder / ".hydra").mkdir(parents=True)
+    (folder / ".hydra/overrides.yaml").write_text("".join(f"- {o}\n" for o in overrides))
+    (folder / ".hydra/hydra.yaml").write_text(f"hydra:\n  job:\n    num: {num}\n    name: {name}\n")
+    return folder
+
+
+def test_a_finished_job_lists_its_outputs_and_its_middle_frame(tmp_path):
+    job_dir = _job(tmp_path / "0", 0, ["motion=zoom"])
+    (job_dir / "frames").mkdir()
+    for index in (0, 1, 2, 10):  # numeric order, not string order: 10 comes last
+        (job_dir / "frames" / f"{index}.png").write_bytes(b"")
+    for name in ("dream.mp4", "contact_sheet.jpg", "preview.jpg", ".dream.mp4.partial", "notes.txt"):
+        (job_dir / name).write_bytes(b"")
+    job = read_job(job_dir)
+    assert job.error is None and job.overrides == ["motion=zoom"] and job.log == job_dir / "render.log"
+    assert [p.name for p in job.outputs] == ["dream.mp4", "contact_sheet.jpg"]
+    assert job.picture == job_dir / "frames" / "2.png"
+
+
+def test_a_failed_job_reports_its_one_line_reason_or_the_missing_output(tmp_path):
+    failed = _job(tmp_path / "a", 1, ["dream.octaves=9"], name="dream")
+    (failed / FAILED).write_text("dream.octaves=9 is too many\n")
+    (failed / "grid.jpg").write_bytes(b"")
+    assert read_job(failed).error == "dream.octaves=9 is too many"
+    assert read_job(failed).picture == failed / "grid.jpg"
+    silent = _job(tmp_path / "b", 2, [], name="dream")
+    assert read_job(silent).error == "no output: the job stopped without a result (see dream.log)"
+    assert read_job(silent).picture is None
+
+
+def test_jobs_are_found_in_any_layout_and_listed_in_job_order(tmp_path):
+    _job(tmp_path / "x/late", 2, ["seed=2"])
+    _job(tmp_path / "early", 0, ["seed=0"])
+    _job(tmp_path / "y/z/mid", 1, ["seed=1"])
+    assert [job.overrides for job in find_jobs(tmp_path)] == [["seed=0"], ["seed=1"], ["seed=2"]]
+
+
+def test_one_line_keeps_user_errors_as_they_are_and_names_other_exceptions():
+    assert failure_line(UserError("width must be even")) == "width must be even"
+    assert failure_line(RuntimeError("CUDA\n  out of   memory")) == "RuntimeError: CUDA out of memory"
+    assert failure_line(KeyError()) == "KeyError"
+
+
+def test_outside_a_multirun_a_failure_is_left_to_the_caller(tmp_path):
+    assert record_failure(tmp_path, UserError("bad")) is False
+    assert not (tmp_path / FAILED).exists()
+
+
+@pytest.mark.parametrize("error", [UserError("bad width"), ValueError("boom")])
+def test_in_a_multirun_a_failure_is_written_down_and_the_sweep_goes_on(tmp_path, monkeypatch, error):
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    class _Multirun:
+        mode = RunMode.MULTIRUN
+
+    monkeypatch.setattr(HydraConfig, "initialized", staticmethod(lambda: True))
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: _Multirun()))
+    assert record_failure(tmp_path / "job", error) is True
+    assert (tmp_path / "job" / FAILED).read_text() == failure_line(error) + "\n"
