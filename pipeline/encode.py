@@ -5,6 +5,7 @@
 The fps, `video` settings and `audio` recorded by the render in RUN_DIR/.hydra/config.yaml are used unless
 given here: `video=PRESET` (conf/video/) replaces the recorded encoder settings, `video.KEY=VALUE` changes
 one, `audio=PATH` or `audio=null` replaces the track. Frames stream one at a time, in numeric order.
+A run that a render (or another encode) is still writing is refused with one line naming its holder.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tqdm import tqdm
 
 from pipeline.errors import UserError
 from pipeline.output.video import Mp4Writer, VideoConfig
+from pipeline.run.lock import run_lock
 from pipeline.sources.image import read_png
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "conf" / "video"
@@ -32,8 +34,13 @@ def encode(run_dir: str | Path, overrides: dict[str, str] | None = None) -> Path
         raise UserError(
             f"run_dir: no directory at {run_dir}; pass a render's run directory (outputs/DATE/TIME)"
         )
+    with run_lock(run_dir, "re-encode"):  # a live render owns segments/ and the MP4: refused while it runs
+        return _encode(run_dir, overrides or {})
+
+
+def _encode(run_dir: Path, overrides: dict[str, str]) -> Path:
     frames = numbered_frames(run_dir / "frames")
-    fps, video, audio = recorded_settings(run_dir, overrides or {})
+    fps, video, audio = recorded_settings(run_dir, overrides)
     height, width = read_png(frames[0]).shape[:2]
     with Mp4Writer(run_dir / video.filename, width, height, fps, video, audio) as writer:
         for path in tqdm(frames, unit="frame", desc="encoding", dynamic_ncols=True, disable=None):

@@ -16,14 +16,17 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.config import RenderConfig, register_configs
+from pipeline.dreamer.ascent import DreamStopped
 from pipeline.errors import UserError
 from pipeline.output.manifest import Manifest
 from pipeline.output.sink import FrameSink
 from pipeline.output.video import Mp4Writer
-from pipeline.run.interrupts import StopRequest
+from pipeline.run.interrupts import StopRequest, exit_code_of, resume_command
+from pipeline.run.lock import run_lock
 from pipeline.run.renderer import Renderer
 from pipeline.run.resume import resume_config
-from pipeline.sweeps.jobs import record_failure
+from pipeline.sources.clip import ClipEnded
+from pipeline.sweeps.jobs import record_failure, record_interrupt, skip_after_stop
 
 log = logging.getLogger(__name__)
 
@@ -38,30 +41,49 @@ class Interrupted(Exception):
 
 def render(cfg: RenderConfig, out_dir: Path) -> Path:
     """Dream frames into out_dir/frames/ and out_dir/<video.filename> (continuing a saved state if
-    `cfg.resume`); return the MP4's path. Raises Interrupted after encoding, if asked to stop."""
-    renderer = Renderer(cfg, out_dir)
-    start, feed = renderer.feed()
-    with Mp4Writer(renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio_source) as video:
-        renderer.encode_done_frames(video, start)
-        sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every)
-        with StopRequest() as stop, logging_redirect_tqdm():
-            try:
-                for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
-                                  unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
-                    frame, carried = feed.next_input(index)
-                    dreamed, record = renderer.dream(frame, index)
-                    sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
-                    log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
-                    if stop.requested:
-                        break
-            finally:
-                feed.close()
-                sink.close()
-        path = video.close()
-    renderer.finish(video.frames_written)
+    `cfg.resume`); return the MP4's path. Raises Interrupted after encoding, if asked to stop, and a clip
+    that ends early raises its UserError after the frames dreamed from it are encoded."""
+    with run_lock(out_dir, "render"):
+        renderer = Renderer(cfg, out_dir)
+        start, feed = renderer.feed()
+        with Mp4Writer(
+            renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio_source
+        ) as video:
+            renderer.encode_done_frames(video, start)
+            sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every)
+            with StopRequest() as stop:
+                ended = _dream_frames(cfg, renderer, feed, sink, start, stop)
+            path = video.close()
+        renderer.finish(video.frames_written)
+    if ended is not None:
+        raise ended
     if video.frames_written < cfg.frame_count:
         raise Interrupted(video.frames_written, stop.exit_code)
     return path
+
+
+def _dream_frames(cfg, renderer: Renderer, feed, sink: FrameSink, start: int, stop: StopRequest):
+    """The loop. Returns None, or the ClipEnded error of a clip that ran out early (raised later, after
+    encoding). A stop request abandons the frame in flight between two gradient steps."""
+    try:
+        with logging_redirect_tqdm():
+            for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
+                              unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
+                try:
+                    frame, carried = feed.next_input(index)
+                    dreamed, record = renderer.dream(frame, index, stop.should_stop)
+                except DreamStopped:
+                    break
+                except ClipEnded as ended:
+                    return ended
+                sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
+                log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
+                if stop.requested:
+                    break
+    finally:
+        feed.close()
+        sink.close()
+    return None
 
 
 def _summary(record: dict) -> str:
@@ -78,6 +100,8 @@ register_configs()
 def main(cfg: DictConfig) -> None:
     """Hydra entry point: convert and validate the config, render into Hydra's run directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)
+    if skip_after_stop(out_dir):  # a sweep that was interrupted runs no further jobs
+        return
     try:
         if cfg.resume is not None:
             cfg = resume_config(Path(cfg.resume), cfg, list(HydraConfig.get().overrides.task))
@@ -90,13 +114,11 @@ def main(cfg: DictConfig) -> None:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
     except (Interrupted, KeyboardInterrupt) as stop:
-        message = (
-            f"interrupted: the frames so far are in {out_dir}; "
-            f"continue with: python -m pipeline.render resume={out_dir}"
-        )
+        message = f"interrupted: the frames so far are in {out_dir}; continue with: {resume_command(out_dir)}"
         log.warning(message)
         print(message, file=sys.stderr)
-        sys.exit(stop.exit_code if isinstance(stop, Interrupted) else 130)
+        if not record_interrupt(out_dir, exit_code_of(stop)):  # a sweep job: the sweep stops after it
+            sys.exit(exit_code_of(stop))
     except Exception as error:
         if not record_failure(out_dir, error):  # a single run: Hydra shows the traceback, as before
             raise

@@ -25,6 +25,10 @@ Features = Callable[[torch.Tensor, Iterable[str]], dict[str, torch.Tensor]]
 LayerWeights = Mapping[str, float]
 
 
+class DreamStopped(Exception):
+    """`should_stop` said yes between two steps: the frame was abandoned half-dreamed."""
+
+
 @dataclass
 class DreamConfig:
     octaves: int = 4  # pyramid levels; the smallest is the frame shrunk by octave_scale ** (octaves - 1)
@@ -159,12 +163,14 @@ def dream(
     generator: torch.Generator,
     space: PixelSpace,
     stats: dict | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> torch.Tensor:
     """Dream from the smallest octave up, carrying only the *detail* (dreamed minus base) to the next
     level, so the picture's own structure stays sharp while the dream grows over it.
 
     `stats`, if given, receives the objective at full size before the first and before the last step
-    of the last octave (free: those forward passes run anyway).
+    of the last octave (free: those forward passes run anyway). `should_stop` is asked before every
+    step; when it says yes the dream raises DreamStopped, so a stop request waits one step, not one frame.
     """
     height, width = image.shape[-2:]
     bases = [resize(image, size) for size in octave_sizes(height, width, cfg.octaves, cfg.octave_scale)]
@@ -174,6 +180,8 @@ def dream(
         dreamed = base + resize(detail, tuple(base.shape[-2:]))
         values = []
         for step in range(cfg.steps):
+            if should_stop is not None and should_stop():
+                raise DreamStopped
             dreamed, value = ascent_step(dreamed, features, layer_weights, cfg, step, generator, space)
             values.append(value)
         detail = dreamed - base

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline.errors import UserError
-from pipeline.ffmpeg import command, count_frames, last_line, run
+from pipeline.ffmpeg import count_frames, last_line, popen, run
 
 # x264 sets a segment's B-frame delay from its first 3 frames: a shorter segment would start at another
 # dts offset and leave a gap in the joined track, so no segment is shorter (unless it is the only one).
@@ -96,9 +96,8 @@ class Segment:
         self.path, self.frames = path, 0
         self.partial = path.with_name(f"{path.stem}.partial.mp4")
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the segment; closed on finish)
-        self.process = subprocess.Popen(
-            command(*encode_args, "-f", "mp4", str(self.partial)), stdin=subprocess.PIPE, stderr=self.stderr
-        )
+        self.process = popen([*encode_args, "-f", "mp4", str(self.partial)], stdin=subprocess.PIPE,
+                             stderr=self.stderr)  # fmt: skip
 
     def write(self, data: bytes) -> None:
         try:

@@ -17,13 +17,16 @@ from omegaconf import DictConfig
 
 from pipeline.dreamer.vgg import build_vgg19_features, vgg19_taps
 from pipeline.errors import UserError
+from pipeline.run.lock import acquire
 
 GIB = 2**30
 
 
 class RunDirCheck(Callback):
     """Hydra creates the run directory before our code runs and shows a traceback if it cannot: check
-    first (Hydra calls on_run_start before it makes the directory) and say it in one line."""
+    first (Hydra calls on_run_start before it makes the directory) and say it in one line. Then take the
+    run directory's lock (pipeline.run.lock) before Hydra writes its record and log there, so a second
+    render into a busy folder stops before it touches anything; the lock is held until the process ends."""
 
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
         run_dir = Path(str(config.hydra.run.dir))
@@ -38,6 +41,11 @@ class RunDirCheck(Callback):
                 "choose another with hydra.run.dir=PATH or fix its permissions",
                 file=sys.stderr,
             )
+            sys.exit(2)
+        try:
+            acquire(run_dir, "render")
+        except UserError as error:
+            print(f"error: {error}", file=sys.stderr)
             sys.exit(2)
 
 

@@ -92,13 +92,14 @@ class Renderer:
         for index in range(start):
             video.write(read_png(self.frames_dir / f"{index:06d}.png"))
 
-    def dream(self, frame: np.ndarray, index: int) -> tuple[np.ndarray, dict]:
-        """Dream one frame; return it with its manifest record."""
+    def dream(self, frame: np.ndarray, index: int, should_stop=None) -> tuple[np.ndarray, dict]:
+        """Dream one frame; return it with its manifest record. Raises DreamStopped (ascent) if
+        `should_stop` says yes between two steps."""
         started, t = time.perf_counter(), index / self.cfg.fps
         weights = self.schedule.weights_at(index)
         params = self.cfg.dream.at(t, first_frame=index == 0)
         stats: dict = {}
-        dreamed = self._dream_within_memory(frame, weights, params, index, stats)
+        dreamed = self._dream_within_memory(frame, weights, params, index, stats, should_stop)
         record = {"index": index, "time": round(t, 6), "layers": weights, "motion": self.camera.values_at(t),
                   "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats}  # fmt: skip
         return self.space.decode(dreamed), {
@@ -106,7 +107,7 @@ class Renderer:
             "dream_seconds": round(time.perf_counter() - started, 4),
         }
 
-    def _dream_within_memory(self, frame, weights, params, index: int, stats: dict):
+    def _dream_within_memory(self, frame, weights, params, index: int, stats: dict, should_stop):
         """Dream; if memory runs out, retry the frame with the gradient in smaller tiles (the same
         gradient, more passes) and keep the smaller budget for the frames after it."""
         while True:
@@ -116,9 +117,8 @@ class Renderer:
             )
             try:
                 generator = frame_generator(self.cfg.seed, index)
-                return dream(
-                    self.space.encode(frame), self.taps, weights, params, generator, self.space, stats
-                )
+                image = self.space.encode(frame)
+                return dream(image, self.taps, weights, params, generator, self.space, stats, should_stop)
             except RuntimeError as error:  # torch's OutOfMemoryError is a RuntimeError too
                 if not _out_of_memory(error) or self.tile_pixels < 2 * 16 * 16:
                     raise

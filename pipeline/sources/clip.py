@@ -7,7 +7,6 @@ lists every packet (no decoding), and imageio-ffmpeg's header gives the size fra
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,7 +16,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from pipeline.errors import UserError
-from pipeline.ffmpeg import command, last_line
+from pipeline.ffmpeg import last_line, run_quietly
 from pipeline.output.video import fps_fraction
 from pipeline.sources.image import cover_crop
 
@@ -27,6 +26,10 @@ KINDS = f"a clip ({' '.join(EXTENSIONS)}), an image, or input=null to start from
 # variable-rate clip to fit a constant rate, which would break "same frame count".
 PASSTHROUGH = ["-fps_mode", "passthrough"]
 DISCARD = 0x4  # packet flag: cut by an edit list (a trimmed MP4), so never decoded
+
+
+class ClipEnded(UserError):
+    """The clip gave fewer frames than probed (a file cut short): the frames before it are still encoded."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def _packets(path: Path) -> tuple[list[int], Fraction]:
     """Presentation times of the first video stream's packets that decode to a frame, and the length
     of one time-base tick."""
     args = ["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
-    result = subprocess.run(command(*args), capture_output=True)
+    result = run_quietly(args)
     if result.returncode != 0:
         no_video = b"matches no streams" in result.stderr
         reason = "it has no video stream" if no_video else last_line(result.stderr)
