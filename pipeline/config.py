@@ -17,9 +17,11 @@ from pipeline.dreamer.device import check_device_name
 from pipeline.dreamer.precision import check_precision_name
 from pipeline.dreamer.weights import ModelConfig
 from pipeline.errors import UserError
-from pipeline.output.video import VideoConfig
+from pipeline.output.video import VideoConfig, fps_fraction
 from pipeline.sources.audio import audio_duration, check_audio_file
 from pipeline.sources.clip import ClipInfo, even_size, is_video, probe_clip
+
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed and numpy's SeedSequence both take it
 
 
 @dataclass
@@ -58,8 +60,10 @@ class RenderConfig:
         self._resolve_size()
         if self.clip is not None:
             self.fps = float(self.clip.fps)  # exact: fps_fraction maps it back to e.g. 30000/1001
-        if self.fps <= 0:
-            raise UserError(f"fps must be positive (24, 30 or 60 are typical), got {self.fps}")
+        if self.fps <= 0 or fps_fraction(self.fps) <= 0:  # the encoder's rate is a fraction n/d, d <= 1000
+            raise UserError(f"fps must be at least 0.01 (24, 30 or 60 are typical), got {self.fps}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise UserError(f"seed must be a whole number from 0 to 2**63-1 ({MAX_SEED}), got {self.seed}")
         self.audio_source = self._audio_source()
         self.frame_count = self._frame_count()
         if self.preview_every < 0:

@@ -8,6 +8,7 @@ encoded what is done and closed it ourselves (imageio-ffmpeg's readers do the sa
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from pathlib import Path
@@ -17,9 +18,17 @@ import imageio_ffmpeg
 from pipeline.errors import UserError
 
 
+@functools.cache
+def executable() -> str:
+    """The bundled binary, found once. imageio-ffmpeg checks it by running `ffmpeg -version` in our own
+    process group and caches a failure: writers call this before their first frame, so a Ctrl-C later
+    can never kill that check and leave "no ffmpeg exe could be found" behind."""
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
 def command(*args: str) -> list[str]:
     """The bundled binary, quiet except for errors, never reading the terminal, overwriting outputs."""
-    return [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error", "-nostdin", *args]
+    return [executable(), "-y", "-hide_banner", "-loglevel", "error", "-nostdin", *args]
 
 
 def popen(args: list[str], **kwargs) -> subprocess.Popen:

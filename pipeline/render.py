@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -80,10 +81,20 @@ def _dream_frames(cfg, renderer: Renderer, feed, sink: FrameSink, start: int, st
                 log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
                 if stop.requested:
                     break
-    finally:
-        feed.close()
-        sink.close()
+    except BaseException:
+        with contextlib.suppress(Exception):  # the error (or second Ctrl-C) in flight is the one to report
+            _close(feed, sink)
+        raise
+    _close(feed, sink)
     return None
+
+
+def _close(feed, sink: FrameSink) -> None:
+    """Stop reading the source; wait for the frame being written (so the state on disk is consistent)."""
+    try:
+        feed.close()
+    finally:
+        sink.close()
 
 
 def _summary(record: dict) -> str:

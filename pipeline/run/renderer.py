@@ -30,7 +30,7 @@ from pipeline.errors import UserError
 from pipeline.output.manifest import read_manifest
 from pipeline.output.previews import contact_sheet
 from pipeline.output.video import Mp4Writer
-from pipeline.run.checkpoint import load_checkpoint
+from pipeline.run.checkpoint import Checkpoint, load_checkpoint, save_target
 from pipeline.run.preflight import check_disk, check_memory
 from pipeline.sources.image import load_image, noise_image, read_png
 
@@ -48,6 +48,8 @@ class Renderer:
         deepest = cfg.layer_schedule.deepest_layer()
         check_pyramid(cfg.height, cfg.width, cfg.dream.most_octaves, cfg.dream.octave_scale, deepest)
         self.camera = Camera(cfg.motion, cfg.fps, cfg.width, cfg.height)
+        cfg.dream.check_over(cfg.fps, cfg.frame_count)  # keyframed values at every frame, up front
+        self.camera.check_over(cfg.frame_count)
         self.frames_dir = out_dir / "frames"
         if cfg.resume is None and any(self.frames_dir.glob("*.png")):
             raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
@@ -71,9 +73,11 @@ class Renderer:
         """(first frame to dream, where inputs come from): a clip, or the zoom loop from a photo or noise;
         resuming, from the saved state."""
         saved = load_checkpoint(self.out_dir) if self.cfg.resume else None
-        start = min(saved.next_index, self.cfg.frame_count) if saved else 0
         if saved is not None:
-            log.info("resuming %s at frame %d", self.out_dir, start)
+            self._check_saved(saved)
+            log.info("resuming %s at frame %d", self.out_dir, saved.next_index)
+        save_target(self.out_dir, self.cfg.frame_count)
+        start = saved.next_index if saved else 0
         if self.cfg.clip is not None:
             if self.camera.moved():
                 log.warning("the camera moves through the clip (motion.*); motion=still keeps its framing")
@@ -86,6 +90,19 @@ class Renderer:
         if self.cfg.input is None:
             return 0, ZoomFeed(self.camera, noise_image(self.cfg.width, self.cfg.height, self.cfg.seed))
         return 0, ZoomFeed(self.camera, load_image(self.cfg.input, self.cfg.width, self.cfg.height))
+
+    def _check_saved(self, saved: Checkpoint) -> None:
+        """A resume never cuts frames already made, and the saved frame must fit this render."""
+        if saved.next_index > self.cfg.frame_count:
+            raise UserError(
+                f"resume: {self.out_dir} already holds {saved.next_index} frames, more than "
+                f"frames={self.cfg.frame_count}: pass frames={saved.next_index} or more (never cut)"
+            )
+        if saved.frame.shape[:2] != (self.cfg.height, self.cfg.width):
+            raise UserError(
+                f"resume: the saved frame in {self.out_dir / 'state'} is {saved.frame.shape[1]}x"
+                f"{saved.frame.shape[0]}, the render {self.cfg.width}x{self.cfg.height}; start a new render"
+            )
 
     def encode_done_frames(self, video: Mp4Writer, start: int) -> None:
         """A resumed render re-encodes the frames already on disk (exact: they are the 8-bit frames)."""

@@ -8,9 +8,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from pipeline.config import RenderConfig
 from pipeline.errors import UserError
+from pipeline.run.checkpoint import load_target
 
 # Settings a resume may change without changing the frames already dreamed (a longer `frames`
-# extends the video; `fraction` layer schedules then stretch over the new length).
+# extends the video; `fraction` layer schedules then stretch over the new length). The frame count in
+# force is kept in state/frames.json, so a plain `resume=RUN` finishes an interrupted extension.
 HARMLESS = ("frames", "device", "audio", "preview_every", "contact_sheet", "video")
 
 
@@ -28,7 +30,7 @@ def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> 
     recorded = OmegaConf.merge(OmegaConf.structured(RenderConfig), OmegaConf.load(record))
     differing = []
     for override in overrides:
-        key = override.partition("=")[0].lstrip("+~")
+        key = _key(override)
         if key == "resume" or key.startswith("hydra"):
             continue
         now, before = OmegaConf.select(composed, key), OmegaConf.select(recorded, key)
@@ -43,5 +45,12 @@ def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> 
             f"resume: {', '.join(differing)} differ from the settings {run_dir} was rendered with; drop "
             f"those overrides to continue it (only {', '.join(HARMLESS)} may change), or start a new render"
         )
+    target = load_target(run_dir)  # an extension in force (frames=N on an earlier resume) continues to N
+    if target is not None and not any(_key(override) == "frames" for override in overrides):
+        recorded.frames = str(target)
     recorded.resume = str(run_dir)
     return recorded
+
+
+def _key(override: str) -> str:
+    return override.partition("=")[0].lstrip("+~")
