@@ -10,6 +10,7 @@ import argparse
 import json
 import resource
 import statistics
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ import torch
 from torch import nn
 
 from pipeline.animation.camera import Camera, MotionConfig
+from pipeline.bench_args import OneLineParser, check_args
 from pipeline.dreamer.ascent import DreamParams, dream, frame_generator, objective
 from pipeline.dreamer.device import resolve_device
 from pipeline.dreamer.pixels import PixelSpace
@@ -25,6 +27,7 @@ from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_pr
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.reference import reference_dream
 from pipeline.dreamer.weights import ModelConfig, load_features, load_taps
+from pipeline.errors import UserError
 from pipeline.sources.image import noise_image
 
 
@@ -81,7 +84,7 @@ def peak_memory_mb(device: torch.device) -> float:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__)
+    parser = OneLineParser(prog="python -m pipeline.bench", description=__doc__)
     parser.add_argument("--width", type=int, default=512)
     parser.add_argument("--height", type=int, default=512)
     parser.add_argument("--layer", default="conv4_2")
@@ -103,7 +106,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument("--peak-size", type=int, default=64, help="side of the peak-measuring conv's input")
     parser.add_argument("--json", type=Path, default=Path("bench.json"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    check_args(args)
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -198,4 +203,8 @@ def report(r: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except UserError as error:  # the same one-line report as the render's
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)

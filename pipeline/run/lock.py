@@ -29,6 +29,7 @@ def acquire(run_dir: Path, doing: str) -> bool:
     if path in _held:
         return False
     try:
+        run_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise UserError(
