@@ -66,6 +66,7 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
 def _dream_frames(cfg, renderer: Renderer, feed, sink: FrameSink, start: int, stop: StopRequest):
     """The loop. Returns None, or the ClipEnded error of a clip that ran out early (raised later, after
     encoding). A stop request abandons the frame in flight between two gradient steps."""
+    ended = None
     try:
         with logging_redirect_tqdm():
             for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
@@ -75,8 +76,9 @@ def _dream_frames(cfg, renderer: Renderer, feed, sink: FrameSink, start: int, st
                     dreamed, record = renderer.dream(frame, index, stop.should_stop)
                 except DreamStopped:
                     break
-                except ClipEnded as ended:
-                    return ended
+                except ClipEnded as error:
+                    ended = error
+                    break
                 sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
                 log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
                 if stop.requested:
@@ -86,7 +88,7 @@ def _dream_frames(cfg, renderer: Renderer, feed, sink: FrameSink, start: int, st
             _close(feed, sink)
         raise
     _close(feed, sink)
-    return None
+    return ended
 
 
 def _close(feed, sink: FrameSink) -> None:
