@@ -19,6 +19,7 @@ from pipeline.errors import UserError
 from pipeline.ffmpeg import last_line, run_quietly
 from pipeline.output.video import fps_fraction
 from pipeline.sources.image import cover_crop
+from pipeline.sources.vfr import resample_args, resample_rate, resampled_count
 
 EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif")
 KINDS = f"a clip ({' '.join(EXTENSIONS)}), an image, or input=null to start from noise"
@@ -36,7 +37,7 @@ class ClipEnded(UserError):
 class ClipInfo:
     width: int  # pixels, as decoded (after any rotation the file asks for)
     height: int  # pixels
-    fps: Fraction  # exact frame rate, e.g. Fraction(30000, 1001); the mean rate of a variable-rate clip
+    fps: Fraction  # exact frame rate, e.g. Fraction(30000, 1001); a variable-rate clip's resampled rate
     frames: int  # exact count of frames read_clip yields
     duration: float  # seconds of picture: frames / fps (the container may be longer, e.g. its audio)
     has_audio: bool  # the file has a sound track to carry into the output
@@ -63,16 +64,21 @@ def probe_clip(path: str | Path) -> ClipInfo:
         raise UserError(f"input: ffmpeg cannot decode {path} ({_last_line(error)})") from None
     finally:
         reader.close()
-    fps = exact_rate(packets, tick, meta.get("fps", 0.0))
     width, height = meta["size"]
-    return ClipInfo(width, height, fps, len(packets), float(len(packets) / fps), "audio_codec" in meta)
+    rate = resample_rate(packets, tick)  # a variable-rate clip: resampled (pipeline.sources.vfr)
+    fps = rate or exact_rate(packets, tick, meta.get("fps", 0.0))
+    frames = resampled_count(path, rate) if rate else len(packets)
+    return ClipInfo(width, height, fps, frames, float(frames / fps), "audio_codec" in meta)
 
 
 def read_clip(path: str | Path, width: int, height: int) -> Iterator[np.ndarray]:
     """Frames in order as float32 RGB HWC in [0, 1], covered and centre-cropped to width x height.
 
-    One frame is in memory at a time; stopping early (or closing this generator) stops ffmpeg."""
-    reader = imageio_ffmpeg.read_frames(str(_existing(path)), output_params=PASSTHROUGH)
+    One frame is in memory at a time; stopping early (or closing this generator) stops ffmpeg. A
+    variable-rate clip comes resampled to the constant rate probe_clip reports."""
+    rate = resample_rate(*_packets(_existing(path)))
+    params = resample_args(rate) if rate else PASSTHROUGH
+    reader = imageio_ffmpeg.read_frames(str(_existing(path)), output_params=params)
     try:
         cols, rows = next(reader)["size"]
         for raw in reader:
