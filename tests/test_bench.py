@@ -8,6 +8,7 @@ import pytest
 from pipeline.bench import workload_flops
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.vgg import build_vgg19_features, vgg19_taps
+from pipeline.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,3 +43,29 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
         assert numbers[key] > 0, key
     assert numbers["speedup_vs_reference"] == pytest.approx(numbers["reference_s"] / numbers["ours_s"])
     assert "ratio reference/ours" in result.stdout and "of peak" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--width", "0"], "--width"),
+        (["--layer", "conv9_1"], "conv9_1"),
+        (["--octaves", "9", "--width", "32", "--height", "32"], "dream.octaves=9"),
+        (["--steps", "many"], "--steps"),
+        (["--frame-lr", "-1"], "frame_lr"),
+        (["--json", "/no/such/folder/bench.json"], "--json"),
+        (["--bogus"], "--bogus"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(args, fragment, capsys):
+    from pipeline.bench import main as bench_main
+
+    with pytest.raises(SystemExit) as stop:
+        try:
+            bench_main(args)
+        except UserError as error:  # what `python -m pipeline.bench` prints, before exiting 2
+            print(f"error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+    assert stop.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], lines
