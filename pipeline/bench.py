@@ -10,7 +10,6 @@ import argparse
 import json
 import resource
 import statistics
-import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -18,16 +17,19 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from pipeline.animation.camera import Camera, MotionConfig
+from pipeline.animation.camera import Camera
+from pipeline.animation.motion_config import MotionConfig
 from pipeline.bench_args import OneLineParser, check_args
-from pipeline.dreamer.ascent import DreamParams, dream, frame_generator, objective
+from pipeline.dreamer.ascent import dream, frame_generator, objective
 from pipeline.dreamer.device import resolve_device
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_precision
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.reference import reference_dream
-from pipeline.dreamer.weights import ModelConfig, load_features, load_taps
+from pipeline.dreamer.settings import DreamParams, ModelConfig
+from pipeline.dreamer.weights import load_features, load_taps
 from pipeline.errors import UserError
+from pipeline.errors import report as report_error
 from pipeline.sources.image import noise_image
 
 
@@ -205,6 +207,5 @@ def report(r: dict) -> None:
 if __name__ == "__main__":
     try:
         main()
-    except UserError as error:  # the same one-line report as the render's
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+    except UserError as error:  # a bad argument: one line, exit 2, as every command
+        report_error(error)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pipeline.dreamer.ascent import DreamConfig
-from pipeline.dreamer.device import check_device_name
-from pipeline.dreamer.precision import check_precision_name
+from pipeline.animation.dream_config import DreamConfig
+from pipeline.dreamer.layers import check_layer_name
 from pipeline.dreamer.pyramid import check_pyramid
-from pipeline.dreamer.vgg import check_layer_name
-from pipeline.dreamer.weights import ModelConfig
+from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
 from pipeline.errors import UserError
 
 

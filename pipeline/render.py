@@ -13,21 +13,13 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
-from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.config import RenderConfig, register_configs
-from pipeline.dreamer.ascent import DreamStopped
-from pipeline.errors import UserError
-from pipeline.output.manifest import Manifest
-from pipeline.output.sink import FrameSink
-from pipeline.output.video import Mp4Writer
-from pipeline.run.interrupts import StopRequest, exit_code_of, resume_command
+from pipeline.output.manifest import Manifest, layer_caption
+from pipeline.run.interrupts import exit_code_of, resume_command
 from pipeline.run.lock import run_lock
-from pipeline.run.renderer import Renderer
 from pipeline.run.resume import resume_config
-from pipeline.sources.clip import ClipEnded
-from pipeline.sweeps.jobs import record_failure, record_interrupt, skip_after_stop
+from pipeline.sweeps.jobs import record_interrupt, run_job, skip_after_stop
 
 log = logging.getLogger(__name__)
 
@@ -44,32 +36,48 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
     """Dream frames into out_dir/frames/ and out_dir/<video.filename> (continuing a saved state if
     `cfg.resume`); return the MP4's path. Raises Interrupted after encoding, if asked to stop, and a clip
     that ends early raises its UserError after the frames dreamed from it are encoded."""
+    # torch, torchvision and OpenCV load here, where the work starts: --help, --cfg job and typos stay instant
+    from pipeline.output.sink import FrameSink
+    from pipeline.output.video import Mp4Writer
+    from pipeline.run.interrupts import StopRequest
+    from pipeline.run.plan import plan_run, write_plan
+    from pipeline.run.renderer import Renderer
+
     with run_lock(out_dir, "render"):
-        renderer = Renderer(cfg, out_dir)
+        resolved = plan_run(cfg, out_dir)
+        renderer = Renderer(cfg, resolved, out_dir)
+        write_plan(out_dir, resolved)  # after the checks: a refused render leaves the directory as it was
         start, feed = renderer.feed()
+        frames, fps = resolved.frame_count, resolved.fps
         with Mp4Writer(
-            renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio_source
+            renderer.video_path, resolved.width, resolved.height, fps, cfg.video, resolved.audio_source
         ) as video:
             renderer.encode_done_frames(video, start)
             sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every)
             with StopRequest() as stop:
-                ended = _dream_frames(cfg, renderer, feed, sink, start, stop)
+                ended = _dream_frames(frames, renderer, feed, sink, start, stop)
             path = video.close()
         renderer.finish(video.frames_written)
     if ended is not None:
         raise ended
-    if video.frames_written < cfg.frame_count:
+    if video.frames_written < frames:
         raise Interrupted(video.frames_written, stop.exit_code)
     return path
 
 
-def _dream_frames(cfg, renderer: Renderer, feed, sink: FrameSink, start: int, stop: StopRequest):
+def _dream_frames(frames: int, renderer, feed, sink, start: int, stop):
     """The loop. Returns None, or the ClipEnded error of a clip that ran out early (raised later, after
     encoding). A stop request abandons the frame in flight between two gradient steps."""
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from pipeline.dreamer.ascent import DreamStopped
+    from pipeline.sources.clip import ClipEnded
+
     ended = None
     try:
         with logging_redirect_tqdm():
-            for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
+            for index in tqdm(range(start, frames), initial=start, total=frames,
                               unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
                 try:
                     frame, carried = feed.next_input(index)
@@ -80,7 +88,7 @@ def _dream_frames(cfg, renderer: Renderer, feed, sink: FrameSink, start: int, st
                     ended = error
                     break
                 sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
-                log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
+                log.info("frame %d/%d  %s", index + 1, frames, _summary(record))
                 if stop.requested:
                     break
     except BaseException:
@@ -91,7 +99,7 @@ def _dream_frames(cfg, renderer: Renderer, feed, sink: FrameSink, start: int, st
     return ended
 
 
-def _close(feed, sink: FrameSink) -> None:
+def _close(feed, sink) -> None:
     """Stop reading the source; wait for the frame being written (so the state on disk is consistent)."""
     try:
         feed.close()
@@ -100,8 +108,8 @@ def _close(feed, sink: FrameSink) -> None:
 
 
 def _summary(record: dict) -> str:
-    layers = ", ".join(f"{name}:{weight:.2f}" for name, weight in record["layers"].items())
-    return f"layers {layers}  objective {record['objective_end']:.4g}  {record['dream_seconds']:.2f}s"
+    caption = layer_caption(record["layers"])
+    return f"layers {caption}  objective {record['objective_end']:.4g}  {record['dream_seconds']:.2f}s"
 
 
 register_configs()
@@ -115,26 +123,23 @@ def main(cfg: DictConfig) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     if skip_after_stop(out_dir):  # a sweep that was interrupted runs no further jobs
         return
+    if cfg.resume is not None:
+        out_dir = Path(cfg.resume)
+    run_job(lambda: _render_or_stop(cfg, out_dir), out_dir, log)
+
+
+def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
+    """Render; an interrupted render says how to continue it and exits 130 (Ctrl-C) or 128 + signal."""
     try:
         if cfg.resume is not None:
-            cfg = resume_config(Path(cfg.resume), cfg, list(HydraConfig.get().overrides.task))
-            out_dir = Path(cfg.resume)
+            cfg = resume_config(out_dir, cfg, list(HydraConfig.get().overrides.task))
         render(OmegaConf.to_object(cfg), out_dir)
-    except UserError as error:
-        if record_failure(out_dir, error):  # a sweep job: logged and marked FAILED, the other jobs go on
-            return
-        log.error("%s", error)
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
     except (Interrupted, KeyboardInterrupt) as stop:
         message = f"interrupted: the frames so far are in {out_dir}; continue with: {resume_command(out_dir)}"
         log.warning(message)
         print(message, file=sys.stderr)
         if not record_interrupt(out_dir, exit_code_of(stop)):  # a sweep job: the sweep stops after it
             sys.exit(exit_code_of(stop))
-    except Exception as error:
-        if not record_failure(out_dir, error):  # a single run: Hydra shows the traceback, as before
-            raise
 
 
 if __name__ == "__main__":  # the importable function: joblib and submitit pickle it by reference

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from pipeline.dreamer.vgg import check_layer_name, deepest
+from pipeline.dreamer.layers import check_layer_name, deepest
 from pipeline.errors import UserError
 
 UNITS = ("seconds", "frames", "fraction")

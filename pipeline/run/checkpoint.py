@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import UserError
-from pipeline.sources.image import write_atomically
+from pipeline.output.frames import write_atomically
 
 STATE_DIR = "state"
-TARGET = "frames.json"  # the frame count in force: {"frames": N}
 
 
 @dataclass
@@ -75,18 +74,15 @@ def _rgb(frame: np.ndarray) -> np.ndarray:
     return frame.astype(np.float32)
 
 
-def save_target(run_dir: Path, frames: int) -> None:
-    """The frame count in force, recorded when a render (or an extension) starts: resuming continues to
-    it, so an interrupted extension is never cut back to the length first recorded."""
-    (run_dir / STATE_DIR).mkdir(exist_ok=True)
-    write_atomically(run_dir / STATE_DIR / TARGET, json.dumps({"frames": frames}).encode())
-
-
-def load_target(run_dir: Path) -> int | None:
-    """The frame count recorded by save_target, or None (a run from before it was recorded)."""
-    try:
-        return _count(json.loads((run_dir / STATE_DIR / TARGET).read_text())["frames"], "frames")
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise UserError(f"resume: {run_dir / STATE_DIR / TARGET} is unreadable ({error})") from None
+def check_resumable(saved: Checkpoint, plan, run_dir: Path) -> None:
+    """A resume never cuts frames already made, and the saved frame must fit this render's size."""
+    if saved.next_index > plan.frame_count:
+        raise UserError(
+            f"resume: {run_dir} already holds {saved.next_index} frames, more than "
+            f"frames={plan.frame_count}: pass frames={saved.next_index} or more (frames are never cut)"
+        )
+    if saved.frame.shape[:2] != (plan.height, plan.width):
+        raise UserError(
+            f"resume: the saved frame in {run_dir / STATE_DIR} is {saved.frame.shape[1]}x"
+            f"{saved.frame.shape[0]}, the render {plan.width}x{plan.height}; start a new render"
+        )

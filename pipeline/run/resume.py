@@ -8,11 +8,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from pipeline.config import RenderConfig
 from pipeline.errors import UserError
-from pipeline.run.checkpoint import load_target
+from pipeline.run.record import read_record
 
 # Settings a resume may change without changing the frames already dreamed (a longer `frames`
 # extends the video; `fraction` layer schedules then stretch over the new length). The frame count in
-# force is kept in state/frames.json, so a plain `resume=RUN` finishes an interrupted extension.
+# force is the one the run's plan.json recorded when its last render started, so a plain `resume=RUN`
+# finishes an interrupted extension instead of cutting it back to the first recorded length.
 HARMLESS = ("frames", "device", "audio", "preview_every", "contact_sheet", "video")
 
 
@@ -22,12 +23,7 @@ def _is_harmless(key: str) -> bool:
 
 def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> DictConfig:
     """The run's recorded config, with the harmless settings overridden on this command line applied."""
-    record = run_dir / ".hydra" / "config.yaml"
-    if not record.is_file():
-        raise UserError(
-            f"resume: {run_dir} has no .hydra/config.yaml; pass a run directory made by pipeline.render"
-        )
-    recorded = OmegaConf.merge(OmegaConf.structured(RenderConfig), OmegaConf.load(record))
+    recorded = OmegaConf.merge(OmegaConf.structured(RenderConfig), read_record(run_dir, "resume"))
     differing = []
     for override in overrides:
         key = _key(override)
@@ -45,9 +41,11 @@ def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> 
             f"resume: {', '.join(differing)} differ from the settings {run_dir} was rendered with; drop "
             f"those overrides to continue it (only {', '.join(HARMLESS)} may change), or start a new render"
         )
-    target = load_target(run_dir)  # an extension in force (frames=N on an earlier resume) continues to N
-    if target is not None and not any(_key(override) == "frames" for override in overrides):
-        recorded.frames = str(target)
+    from pipeline.run.plan import read_plan  # here: it loads OpenCV, and this module loads at start-up
+
+    in_force = read_plan(run_dir)  # an extension in force (frames=N on an earlier resume) continues to N
+    if in_force is not None and not any(_key(override) == "frames" for override in overrides):
+        recorded.frames = str(in_force.frame_count)
     recorded.resume = str(run_dir)
     return recorded
 

@@ -1,11 +1,11 @@
-"""Frames at the edges: load a photo or make noise, save PNGs atomically.
+"""Frames where they start: load a photo (cover-cropped to the frame) or make seeded noise.
 
-A frame is float32 RGB HWC in [0, 1] everywhere between the edges.
+A frame is float32 RGB HWC in [0, 1] everywhere between the edges; `to_uint8` is the one way back to
+8 bits (files, the encoder, optical flow). Writing frames is pipeline.output.frames's job.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
@@ -17,16 +17,18 @@ BACKGROUND = 0.5  # what transparent pixels of an RGBA input become: mid grey, l
 
 
 def load_image(path: str | Path, width: int, height: int) -> np.ndarray:
-    """Read any image OpenCV reads, scaled to cover width x height and centre-cropped (no stretching).
-    Transparency is composited over mid grey (BACKGROUND), so what hides under alpha 0 is never dreamed."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise UserError(f"input: no file at {path}; pass an image path, or input=null to start from noise")
-    raw = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)  # keeps alpha and 16-bit depth
+    """Read any image OpenCV reads, scaled to cover width x height and centre-cropped (no stretching)."""
+    return cover_crop(read_image(path), width, height)
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """An image file as a frame at its own size (its existence was checked by pipeline.run.plan).
+    Transparency is composited over mid grey (BACKGROUND), so what hides under alpha 0 is never dreamed;
+    16-bit and grey images are read at their full depth."""
+    raw = cv2.imread(str(Path(path).expanduser()), cv2.IMREAD_UNCHANGED)  # keeps alpha and 16-bit depth
     if raw is None or raw.dtype not in (np.uint8, np.uint16) or raw.ndim not in (2, 3):
         raise UserError(f"input: {path} is not an image OpenCV can read (try a PNG or JPEG)")
-    scaled = raw.astype(np.float32) / np.iinfo(raw.dtype).max
-    return cover_crop(flatten_alpha(scaled), width, height)
+    return flatten_alpha(raw.astype(np.float32) / np.iinfo(raw.dtype).max)
 
 
 def flatten_alpha(image: np.ndarray) -> np.ndarray:
@@ -63,33 +65,3 @@ def noise_image(width: int, height: int, seed: int) -> np.ndarray:
 def to_uint8(frame: np.ndarray) -> np.ndarray:
     """Round to 8-bit for files and the encoder; the loop itself keeps full float precision."""
     return np.round(np.clip(frame, 0.0, 1.0) * 255.0).astype(np.uint8)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary name, fsync, then rename: a crash never leaves a half-written file, and a
-    viewer or a resume only ever sees the old file or the new one."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(partial, path)
-    except BaseException:  # a full disk (or an interrupt) leaves no temporary file behind
-        partial.unlink(missing_ok=True)
-        raise
-
-
-def save_png(path: Path, frame: np.ndarray) -> None:
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(to_uint8(frame), cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OSError(f"OpenCV could not encode {path.name} as PNG")
-    write_atomically(path, encoded.tobytes())
-
-
-def read_png(path: Path) -> np.ndarray:
-    """Inverse of save_png (RGB float32 in [0, 1]), for re-encoding and tests."""
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise UserError(f"{path} is missing or not a readable PNG")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0

@@ -15,9 +15,8 @@ import statistics
 from fractions import Fraction
 from pathlib import Path
 
-from pipeline.errors import UserError
-from pipeline.ffmpeg import last_line, run_quietly
-from pipeline.output.video import fps_fraction
+from pipeline.errors import UserError, one_line
+from pipeline.ffmpeg import fps_fraction, run_quietly
 
 MAX_RATE = 240  # frames per second: a resampled clip never asks for more (a stray tiny interval)
 
@@ -46,5 +45,5 @@ def resampled_count(path: Path, rate: Fraction) -> int:
     result = run_quietly(args)
     counts = re.findall(r"^frame=(\d+)", result.stdout.decode(errors="replace"), re.MULTILINE)
     if result.returncode != 0 or not counts:
-        raise UserError(f"input: ffmpeg cannot decode {path} ({last_line(result.stderr)})")
+        raise UserError(f"input: ffmpeg cannot decode {path} ({one_line(result.stderr, last=True)})")
     return int(counts[-1])

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.dreamer.ascent import DreamConfig
+from pipeline.animation.dream_config import DreamConfig
 from pipeline.dreamer.pyramid import check_pyramid
 from pipeline.errors import UserError
 from pipeline.ffmpeg import command
@@ -21,6 +21,7 @@ from pipeline.output.manifest import read_manifest
 from pipeline.output.video import probe
 from pipeline.render import render
 from pipeline.run.checkpoint import load_checkpoint
+from pipeline.sources.clip import probe_clip
 from pipeline.sources.image import BACKGROUND, load_image
 from tests.conftest import compose_config
 
@@ -53,7 +54,7 @@ def test_a_clip_cut_short_encodes_what_was_dreamed_then_says_so(tmp_path, cut_cl
     with pytest.raises(UserError) as error:
         render(cfg, run_dir)
     done = len(list((run_dir / "frames").glob("*.png")))
-    assert 0 < done < cfg.frame_count
+    assert 0 < done < probe_clip(cut_clip).frames
     assert f"gave no frame {done}" in one_line(error) and "cut short" in str(error.value)
     assert probe(run_dir / "dream.mp4")["frames"] == done  # what was dreamed is a playable video
     assert no_partials(run_dir)
