@@ -8,6 +8,7 @@ rate and length, the sound track) is resolved once, when the work starts, by pip
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -24,6 +25,9 @@ from pipeline.ffmpeg import fps_fraction
 from pipeline.output.video_config import VideoConfig
 
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed and numpy's SeedSequence both take it
+# Where the Hydra configs (render.yaml, stills.yaml, the preset groups) are: package data, so an installed
+# wheel finds them as a checkout does. Absolute: launchers run the commands' main() by module name.
+CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
 @dataclass
@@ -126,7 +130,7 @@ def resolve_layers(value: Any) -> list[str]:
 
 def register_configs() -> None:
     """Store the schemas outside any group, so they never show up as presets to sweep over; and the
-    resolvers conf/render.yaml uses to render a resume into the run directory it continues."""
+    resolvers pipeline/conf/render.yaml uses to render a resume into the run directory it continues."""
     ConfigStore.instance().store(name="render_schema", node=RenderConfig)
     ConfigStore.instance().store(name="stills_schema", node=StillsConfig)
     resolvers = {

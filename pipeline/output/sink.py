@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import UserError
+from pipeline.output.checkpoint import Checkpoint, save_checkpoint
 from pipeline.output.frames import save_png
 from pipeline.output.manifest import Manifest
 from pipeline.output.previews import save_jpeg
 from pipeline.output.video import Mp4Writer
-from pipeline.run.checkpoint import Checkpoint, save_checkpoint
-from pipeline.run.interrupts import resume_command
+from pipeline.shell import resume_command
 
 PREVIEW = "preview.jpg"
 

@@ -4,11 +4,8 @@ written), what is done is encoded, and the command that continues the render is 
 from __future__ import annotations
 
 import logging
-import re
-import shlex
 import signal
 import threading
-from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -62,18 +59,3 @@ class StopRequest:
 def exit_code_of(stop: BaseException) -> int:
     """130 for a plain KeyboardInterrupt (Ctrl-C before the loop started), else the signal's code."""
     return getattr(stop, "exit_code", 130)
-
-
-def hydra_value(text: str) -> str:
-    """`text` as a value of Hydra's override grammar: bare when it is plain ASCII path characters, else
-    double-quoted, with quotes (and backslashes before them) escaped and `${` kept from interpolating
-    (https://hydra.cc/docs/advanced/override_grammar/basic/#quoted-values)."""
-    if re.fullmatch(r"[A-Za-z0-9_./:-]+", text):
-        return text
-    escaped = re.sub(r'(\\*)("|$)', lambda m: m[1] * 2 + ('\\"' if m[2] else ""), text)
-    return '"' + escaped.replace("${", "\\${") + '"'
-
-
-def resume_command(run_dir: Path) -> str:
-    """The command that continues `run_dir`, quoted for a POSIX shell, so it pastes as printed."""
-    return "python -m pipeline.render " + shlex.quote(f"resume={hydra_value(str(run_dir.absolute()))}")

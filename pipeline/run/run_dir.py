@@ -4,7 +4,7 @@ Hydra creates the run directory before our code runs and shows a traceback if it
 first (Hydra calls on_run_start before it makes the directory) and says it in one line. Then it takes the
 run directory's lock (pipeline.run.lock) before Hydra writes its record and log there, so a second render
 into a busy folder stops before it touches anything; the lock is held until the process ends. Registered in
-conf/render.yaml and conf/stills.yaml; it imports nothing heavy, as no callback may (they load at start-up).
+pipeline/conf/render.yaml and stills.yaml; it imports nothing heavy, as no callback may (they load first).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from pipeline.run.checkpoint import load_checkpoint
 
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.dreamer.pyramid import check_pyramid
@@ -20,7 +21,6 @@ from pipeline.ffmpeg import command
 from pipeline.output.manifest import read_manifest
 from pipeline.output.video import probe
 from pipeline.render import render
-from pipeline.run.checkpoint import load_checkpoint
 from pipeline.sources.clip import probe_clip
 from pipeline.sources.image import BACKGROUND, load_image
 from tests.conftest import compose_config

@@ -18,7 +18,7 @@ import pytest
 
 from pipeline.output.manifest import read_manifest
 from pipeline.output.video import probe
-from pipeline.run.interrupts import hydra_value
+from pipeline.shell import hydra_value
 from tests.test_cli import ROOT, TINY, run_cli
 
 pytestmark = pytest.mark.slow
