@@ -12,12 +12,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from pipeline.run.checkpoint import load_checkpoint
 
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.dreamer.pyramid import check_pyramid
 from pipeline.errors import UserError
 from pipeline.ffmpeg import command
+from pipeline.output.checkpoint import load_checkpoint
 from pipeline.output.manifest import read_manifest
 from pipeline.output.video import probe
 from pipeline.render import render
