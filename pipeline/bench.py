@@ -17,6 +17,7 @@ from torch import nn
 
 from pipeline.animation.camera import Camera
 from pipeline.animation.motion_config import MotionConfig
+from pipeline.bench_args import OneLineParser, check_args
 from pipeline.dreamer.ascent import dream, frame_generator, objective
 from pipeline.dreamer.device import configure_backends, resolve_device
 from pipeline.dreamer.measure import conv_peak, peak_memory, timed
@@ -50,7 +51,7 @@ def median_seconds(run, device: torch.device, repeats: int) -> float:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__)
+    parser = OneLineParser(prog="python -m pipeline.bench", description=__doc__)
     parser.add_argument("--width", type=int, default=512)
     parser.add_argument("--height", type=int, default=512)
     parser.add_argument("--layer", default="conv4_2")
@@ -74,7 +75,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--peak-size", type=int, help="side of the peak-measuring conv's input (default: 64 CPU, 256 GPU)"
     )
     parser.add_argument("--json", type=Path, default=Path("bench.json"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    check_args(args)
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -176,5 +179,5 @@ def report(r: dict) -> None:
 if __name__ == "__main__":
     try:
         main()
-    except UserError as error:  # a bad --device or --precision: one line, exit 2, as every command
+    except UserError as error:  # a bad argument: one line, exit 2, as every command
         report_error(error)

@@ -21,8 +21,10 @@ from pipeline.animation.schedule import LayerScheduleConfig
 from pipeline.dreamer.layers import check_layer_name, conv_layer_names
 from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
 from pipeline.errors import UserError
+from pipeline.ffmpeg import fps_fraction
 from pipeline.output.video_config import VideoConfig
 
+MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed and numpy's SeedSequence both take it
 # Where the Hydra configs (render.yaml, stills.yaml, the preset groups) are: package data, so an installed
 # wheel finds them as a checkout does. Absolute: launchers run the commands' main() by module name.
 CONF_DIR = Path(__file__).resolve().parent / "conf"
@@ -52,6 +54,8 @@ class DreamerConfig:
         for name in ("width", "height"):
             if (value := getattr(self, name)) < 0:
                 raise UserError(f"{name} must be a number of pixels, or 0 for the input's own, got {value}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise UserError(f"seed must be a whole number from 0 to 2**63-1 ({MAX_SEED}), got {self.seed}")
         check_device_name(self.device)
         check_precision_name(self.precision)
 
@@ -79,8 +83,8 @@ class RenderConfig(DreamerConfig):
                     f"{name} must be an even number of pixels >= 2 (H.264 4:2:0 needs even sides), "
                     f"got {value}: try {name}={max(2, value + value % 2)}"
                 )
-        if self.fps <= 0:
-            raise UserError(f"fps must be positive (24, 30 or 60 are typical), got {self.fps}")
+        if self.fps <= 0 or fps_fraction(self.fps) <= 0:  # the encoder's rate is a fraction n/d, d <= 1000
+            raise UserError(f"fps must be at least 0.01 (24, 30 or 60 are typical), got {self.fps}")
         self.frame_limit()
         if self.preview_every < 0:
             raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")

@@ -6,6 +6,7 @@ The exact fps and sound the render used (RUN_DIR/plan.json: a clip's own rate an
 `video` settings recorded in RUN_DIR/.hydra/config.yaml are used unless given here: `video=PRESET`
 (pipeline/conf/video/) replaces the recorded encoder settings, `video.KEY=VALUE` changes one, `audio=PATH` or
 `audio=null` replaces the track. Frames stream one at a time, in numeric order.
+A run that a render (or another encode) is still writing is refused with one line naming its holder.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pipeline.errors import UserError, report
 from pipeline.output.frames import read_png
 from pipeline.output.video import Mp4Writer
 from pipeline.output.video_config import VideoConfig
+from pipeline.run.lock import run_lock
 from pipeline.run.plan import read_plan
 from pipeline.run.record import RECORD, read_record
 
@@ -36,8 +38,13 @@ def encode(run_dir: str | Path, overrides: dict[str, str] | None = None) -> Path
         raise UserError(
             f"run_dir: no directory at {run_dir}; pass a render's run directory (outputs/DATE/TIME)"
         )
+    with run_lock(run_dir, "re-encode"):  # a live render owns segments/ and the MP4: refused while it runs
+        return _encode(run_dir, overrides or {})
+
+
+def _encode(run_dir: Path, overrides: dict[str, str]) -> Path:
     frames = numbered_frames(run_dir / "frames")
-    fps, video, audio = recorded_settings(run_dir, overrides or {})
+    fps, video, audio = recorded_settings(run_dir, overrides)
     height, width = read_png(frames[0]).shape[:2]
     with Mp4Writer(run_dir / video.filename, width, height, fps, video, audio) as writer:
         for path in tqdm(frames, unit="frame", desc="encoding", dynamic_ncols=True, disable=None):

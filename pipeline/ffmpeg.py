@@ -1,11 +1,14 @@
 """Run imageio-ffmpeg's bundled ffmpeg so that every failure is one checked line, never a silent bad file.
 
 imageio-ffmpeg ignores ffmpeg's exit status, so each call here checks it and turns ffmpeg's last stderr
-line into a `UserError`.
+line into a `UserError`. Every ffmpeg starts in its own session: Ctrl-C in a terminal and SIGTERM from
+`timeout`, SLURM or systemd go to the whole process group, and the encoder must outlive them until we have
+encoded what is done and closed it ourselves (imageio-ffmpeg's readers do the same with `setpgrp`).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from fractions import Fraction
@@ -16,14 +19,32 @@ import imageio_ffmpeg
 from pipeline.errors import UserError, one_line
 
 
+@functools.cache
+def executable() -> str:
+    """The bundled binary, found once. imageio-ffmpeg checks it by running `ffmpeg -version` in our own
+    process group and caches a failure: writers call this before their first frame, so a Ctrl-C later
+    can never kill that check and leave "no ffmpeg exe could be found" behind."""
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
 def command(*args: str) -> list[str]:
     """The bundled binary, quiet except for errors, never reading the terminal, overwriting outputs."""
-    return [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-loglevel", "error", "-nostdin", *args]
+    return [executable(), "-y", "-hide_banner", "-loglevel", "error", "-nostdin", *args]
+
+
+def popen(args: list[str], **kwargs) -> subprocess.Popen:
+    """Start ffmpeg outside our process group: the group's SIGINT/SIGTERM never reach it."""
+    return subprocess.Popen(command(*args), start_new_session=True, **kwargs)
+
+
+def run_quietly(args: list[str]) -> subprocess.CompletedProcess:
+    """Run ffmpeg to completion outside our process group; if we are interrupted, it is killed."""
+    return subprocess.run(command(*args), capture_output=True, start_new_session=True)
 
 
 def run(args: list[str], doing: str) -> str:
     """Run ffmpeg to completion; return its stdout, or raise one line naming what failed and why."""
-    result = subprocess.run(command(*args), capture_output=True)
+    result = run_quietly(args)
     if result.returncode != 0:
         raise UserError(
             f"ffmpeg could not {doing} (exit {result.returncode}: {one_line(result.stderr, last=True)})"

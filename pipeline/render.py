@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -15,8 +16,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.output.manifest import Manifest, layer_caption
+from pipeline.run.interrupts import exit_code_of
+from pipeline.run.lock import run_lock
 from pipeline.run.resume import resume_config
-from pipeline.sweeps.jobs import run_job
+from pipeline.shell import resume_command
+from pipeline.sweeps.jobs import record_interrupt, run_job, skip_after_stop
 from pipeline.sweeps.sticky import check_gpu_usable
 
 log = logging.getLogger(__name__)
@@ -32,48 +36,81 @@ class Interrupted(Exception):
 
 def render(cfg: RenderConfig, out_dir: Path) -> Path:
     """Dream frames into out_dir/frames/ and out_dir/<video.filename> (continuing a saved state if
-    `cfg.resume`); return the MP4's path. Raises Interrupted after encoding, if asked to stop."""
+    `cfg.resume`); return the MP4's path. Raises Interrupted after encoding, if asked to stop, and a clip
+    that ends early raises its UserError after the frames dreamed from it are encoded."""
     # torch, torchvision and OpenCV load here, where the work starts: --help, --cfg job and typos stay instant
-    from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
-
     from pipeline.output.sink import FrameSink
     from pipeline.output.video import Mp4Writer
     from pipeline.run.interrupts import StopRequest
     from pipeline.run.plan import plan_run, write_plan
     from pipeline.run.renderer import Renderer
 
-    resolved = plan_run(cfg, out_dir)
-    renderer = Renderer(cfg, resolved, out_dir)
-    write_plan(out_dir, resolved)  # after the checks: a refused render leaves the directory as it was
-    start, feed = renderer.feed()
-    frames, fps = resolved.frame_count, resolved.fps
-    with Mp4Writer(
-        renderer.video_path, resolved.width, resolved.height, fps, cfg.video, resolved.audio_source
-    ) as video:
-        renderer.encode_done_frames(video, start)
-        sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every, renderer.page.write)
-        with StopRequest() as stop, logging_redirect_tqdm():
-            try:
-                for index in tqdm(range(start, frames), initial=start, total=frames,
-                                  unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
-                    frame, carried = feed.next_input(index)
-                    dreamed, record = renderer.dream(frame, index)
-                    sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
-                    log.info("frame %d/%d  %s", index + 1, frames, _summary(record))
-                    if stop.requested:
-                        break
-            except BaseException as error:
-                renderer.page.write(error=error)  # index.html says why it stopped
-                raise
-            finally:
-                feed.close()
-                sink.close()
-        path = video.close()
-    renderer.finish(video.frames_written)
+    with run_lock(out_dir, "render"):
+        resolved = plan_run(cfg, out_dir)
+        renderer = Renderer(cfg, resolved, out_dir)
+        write_plan(out_dir, resolved)  # after the checks: a refused render leaves the directory as it was
+        start, feed = renderer.feed()
+        frames, fps = resolved.frame_count, resolved.fps
+        with Mp4Writer(
+            renderer.video_path, resolved.width, resolved.height, fps, cfg.video, resolved.audio_source
+        ) as video:
+            renderer.encode_done_frames(video, start)
+            sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every, renderer.page.write)
+            with StopRequest() as stop:
+                try:
+                    ended = _dream_frames(frames, renderer, feed, sink, start, stop)
+                except BaseException as error:
+                    renderer.page.write(error=error)  # index.html says why it stopped
+                    raise
+            path = video.close()
+        renderer.finish(video.frames_written)
+    if ended is not None:
+        raise ended
     if video.frames_written < frames:
         raise Interrupted(video.frames_written, stop.exit_code)
     return path
+
+
+def _dream_frames(frames: int, renderer, feed, sink, start: int, stop):
+    """The loop. Returns None, or the ClipEnded error of a clip that ran out early (raised later, after
+    encoding). A stop request abandons the frame in flight between two gradient steps."""
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from pipeline.dreamer.ascent import DreamStopped
+    from pipeline.sources.clip import ClipEnded
+
+    ended = None
+    try:
+        with logging_redirect_tqdm():
+            for index in tqdm(range(start, frames), initial=start, total=frames,
+                              unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
+                try:
+                    frame, carried = feed.next_input(index)
+                    dreamed, record = renderer.dream(frame, index, stop.should_stop)
+                except DreamStopped:
+                    break
+                except ClipEnded as error:
+                    ended = error
+                    break
+                sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
+                log.info("frame %d/%d  %s", index + 1, frames, _summary(record))
+                if stop.requested:
+                    break
+    except BaseException:
+        with contextlib.suppress(Exception):  # the error (or second Ctrl-C) in flight is the one to report
+            _close(feed, sink)
+        raise
+    _close(feed, sink)
+    return ended
+
+
+def _close(feed, sink) -> None:
+    """Stop reading the source; wait for the frame being written (so the state on disk is consistent)."""
+    try:
+        feed.close()
+    finally:
+        sink.close()
 
 
 def _summary(record: dict) -> str:
@@ -88,6 +125,8 @@ register_configs()
 def main(cfg: DictConfig) -> None:
     """Hydra entry point: convert and validate the config, render into Hydra's run directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)
+    if skip_after_stop(out_dir):  # a sweep that was interrupted runs no further jobs
+        return
     if cfg.resume is not None:
         out_dir = Path(cfg.resume)
     run_job(lambda: _render_or_stop(cfg, out_dir), out_dir, log)
@@ -101,13 +140,11 @@ def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
             cfg = resume_config(out_dir, cfg, list(HydraConfig.get().overrides.task))
         render(OmegaConf.to_object(cfg), out_dir)
     except (Interrupted, KeyboardInterrupt) as stop:
-        message = (
-            f"interrupted: the frames so far are in {out_dir}; "
-            f"continue with: python -m pipeline.render resume={out_dir}"
-        )
+        message = f"interrupted: the frames so far are in {out_dir}; continue with: {resume_command(out_dir)}"
         log.warning(message)
         print(message, file=sys.stderr)
-        sys.exit(stop.exit_code if isinstance(stop, Interrupted) else 130)
+        if not record_interrupt(out_dir, exit_code_of(stop)):  # a sweep job: the sweep stops after it
+            sys.exit(exit_code_of(stop))
 
 
 if __name__ == "__main__":  # the importable function: joblib and submitit pickle it by reference

@@ -14,6 +14,7 @@ from pipeline.dreamer import measure
 from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.vgg import build_vgg19_features
+from pipeline.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,3 +110,29 @@ def test_cpu_peak_on_linux_is_the_runs_own_not_the_process_high_water_mark():
     del big
     peak, own = measure.peak_memory(lambda: np.ones(20 * 2**20 // 8).sum(), torch.device("cpu"))
     assert own and peak < before - 300 * 2**20
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--width", "0"], "--width"),
+        (["--layer", "conv9_1"], "conv9_1"),
+        (["--octaves", "9", "--width", "32", "--height", "32"], "dream.octaves=9"),
+        (["--steps", "many"], "--steps"),
+        (["--frame-lr", "-1"], "frame_lr"),
+        (["--json", "/no/such/folder/bench.json"], "--json"),
+        (["--bogus"], "--bogus"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(args, fragment, capsys):
+    from pipeline.bench import main as bench_main
+
+    with pytest.raises(SystemExit) as stop:
+        try:
+            bench_main(args)
+        except UserError as error:  # what `python -m pipeline.bench` prints, before exiting 2
+            print(f"error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
+    assert stop.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], lines

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -25,15 +27,28 @@ class Camera:
 
     def values_at(self, t: float) -> dict[str, float]:
         """The per-second rates in force at time t (seconds); with `cover`, the zoom actually used."""
-        values = {name: curve(t) for name, curve in self.curves.items()}
-        if values["zoom"] <= 0:
-            raise UserError(
-                f"motion.zoom must stay above 0 (1.0 holds still), but is {values['zoom']:g} at t={t:g}s"
-            )
+        values = self._rates(t)
         if self.cover:
             needed = covering_zoom(values["angle"] / self.fps, self.focus(values), self.width, self.height)
             values["zoom"] = max(values["zoom"], needed**self.fps)
         return values
+
+    def _rates(self, t: float) -> dict[str, float]:
+        values = {name: curve(t) for name, curve in self.curves.items()}
+        for name, value in values.items():
+            if not math.isfinite(value):
+                raise UserError(f"motion.{name} must stay a finite number, but is {value:g} at t={t:g}s")
+        if values["zoom"] <= 0:
+            raise UserError(
+                f"motion.zoom must stay above 0 (1.0 holds still), but is {values['zoom']:g} at t={t:g}s"
+            )
+        return values
+
+    def check_over(self, frames: int) -> None:
+        """Every motion value at every frame's time, before the first frame (not when a late one is
+        reached hours in): finite, and a zoom above 0."""
+        for index in range(frames):
+            self._rates(index / self.fps)
 
     def focus(self, values: dict[str, float]) -> np.ndarray:
         return np.array([values["focus_x"] * (self.width - 1), values["focus_y"] * (self.height - 1)])

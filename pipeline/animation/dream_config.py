@@ -6,6 +6,7 @@ The dreamer knows nothing of time; `DreamConfig.at(t)` turns these settings into
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -13,6 +14,7 @@ from pipeline.animation.keyframes import parse_keyframes
 from pipeline.dreamer.settings import DreamParams
 from pipeline.errors import UserError
 
+MAX_STEPS = 1000  # steps per octave: far past any useful dream, short of a keyframe that hangs a render
 # `DreamConfig.at` runs every frame: parse each keyframe string once, not once per frame.
 _curve = lru_cache(maxsize=256)(parse_keyframes)
 
@@ -60,18 +62,25 @@ class DreamConfig:
         name, text = ("dream.steps", self.steps)
         if not first_frame and self.frame_steps is not None:
             name, text = ("dream.frame_steps", self.frame_steps)
-        steps = round(_curve(text, name=name)(t))
         lr_name, lr_text = ("dream.lr", self.lr)
         if not first_frame and self.frame_lr is not None:
             lr_name, lr_text = ("dream.frame_lr", self.frame_lr)
+        steps = _curve(text, name=name)(t)
         lr = _curve(lr_text, name=lr_name)(t)
-        if steps < 1:
-            raise UserError(f"{name} must be at least 1, but is {steps} at t={t:g}s")
-        if lr <= 0:
+        if not (math.isfinite(steps) and 0.5 <= steps < MAX_STEPS + 0.5):
+            raise UserError(f"{name} must be 1..{MAX_STEPS} steps per octave, but is {steps:g} at t={t:g}s")
+        if not (math.isfinite(lr) and lr > 0):
             raise UserError(f"{lr_name} must be positive (0.09 is typical), but is {lr:g} at t={t:g}s")
+        steps = round(steps)
         return DreamParams(
             octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing, self.tile_pixels, self.tile
         )
+
+    def check_over(self, fps: float, frames: int) -> None:
+        """Evaluate the keyframed strength at every frame's time, so a value that leaves its range late
+        in the video (or would hang a frame) is refused before the first frame, not when reached."""
+        for index in range(frames):
+            self.at(index / fps, first_frame=index == 0)
 
     @property
     def most_octaves(self) -> int:

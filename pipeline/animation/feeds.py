@@ -6,14 +6,13 @@ checkpoint saves so a resume continues exactly (the next input for the zoom loop
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
-from pipeline.sources.clip import read_clip
+from pipeline.sources.clip import ClipEnded, read_clip
 
 
 class ZoomFeed:
@@ -42,12 +41,23 @@ class ClipFeed:
     ):
         self.camera, self.coherence, self.moving = camera, coherence, camera.moved()
         self.travelled = np.eye(3)  # the camera's whole move so far: how the clip's next frame is framed
-        self.frames: Iterator[np.ndarray] = read_clip(path, camera.width, camera.height)
+        self.path, self.frames = path, read_clip(path, camera.width, camera.height)
         self.previous_source: np.ndarray | None = None
         self.previous_dream = carry
         for index in range(start):  # a resume re-reads (not re-dreams) the frames before it
-            self.previous_source = self._framed(next(self.frames), index)
+            self.previous_source = self._framed(self._read(index), index)
         self.source: np.ndarray | None = None
+
+    def _read(self, index: int) -> np.ndarray:
+        """The clip's next frame; a file that ends (or breaks) early is one line, after what is done."""
+        try:
+            return next(self.frames)
+        except (StopIteration, RuntimeError, OSError) as error:
+            lines = str(error).strip().splitlines() or ["it ends there"]
+            raise ClipEnded(
+                f"input: {self.path} gave no frame {index} ({lines[-1].strip()}; is the file cut short?); "
+                f"the {index} frames before it are dreamed and encoded"
+            ) from None
 
     def _framed(self, frame: np.ndarray, index: int) -> np.ndarray:
         framed = self.camera.apply(frame, self.travelled[:2]) if self.moving else frame
@@ -57,7 +67,7 @@ class ClipFeed:
         return framed
 
     def next_input(self, index: int) -> tuple[np.ndarray, dict]:
-        self.source = self._framed(next(self.frames), index)
+        self.source = self._framed(self._read(index), index)
         frame, stats = self.coherence.next_input(self.source, self.previous_source, self.previous_dream)
         return frame, {"coherence": stats}
 

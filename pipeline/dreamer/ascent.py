@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -15,6 +16,10 @@ from pipeline.dreamer.settings import DreamParams, Features, LayerWeights
 from pipeline.dreamer.tiles import tiled_gradient
 
 log = logging.getLogger(__name__)
+
+
+class DreamStopped(Exception):
+    """`should_stop` said yes between two steps: the frame was abandoned half-dreamed."""
 
 
 def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:
@@ -80,19 +85,21 @@ def dream(
     generator: torch.Generator,
     space: PixelSpace,
     stats: dict | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> torch.Tensor:
     """Dream from the smallest octave up, carrying only the *detail* (dreamed minus base) to the next
     level, so the picture's own structure stays sharp while the dream grows over it.
 
     `stats`, if given, receives the objective at full size before the first and before the last step
-    of the last octave (free: those forward passes run anyway).
+    of the last octave (free: those forward passes run anyway). `should_stop` is asked before every
+    step; when it says yes the dream raises DreamStopped, so a stop request waits one step, not one frame.
     """
     height, width = image.shape[-2:]
     bases = [resize(image, size) for size in octave_sizes(height, width, cfg.octaves, cfg.octave_scale)]
     detail = torch.zeros_like(bases[0])
     for base in bases:
         start = base + resize(detail, tuple(base.shape[-2:]))
-        dreamed, values = dream_octave(start, features, layer_weights, cfg, generator, space)
+        dreamed, values = dream_octave(start, features, layer_weights, cfg, generator, space, should_stop)
         detail = dreamed - base
     if stats is not None:
         stats.update(objective_start=values[0].item(), objective_end=values[-1].item())
@@ -106,24 +113,27 @@ def dream_octave(
     cfg: DreamParams,
     generator: torch.Generator,
     space: PixelSpace,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """cfg.steps ascent steps on one level: (dreamed image, objective before each step). An overflow in
     fp16/bf16 makes the objective inf/NaN, and a NaN fed back would blacken every later frame: then the
     level is redone in fp32 with the same jitter (one device sync per level, in reduced precision only)."""
     state = generator.get_state()
-    dreamed, values = _steps(start, features, layer_weights, cfg, generator, space)
+    dreamed, values = _steps(start, features, layer_weights, cfg, generator, space, should_stop)
     exact = getattr(features, "full_precision", lambda: None)()
     if exact is not None and not bool(torch.stack(values).isfinite().all() & dreamed.isfinite().all()):
         log.warning("non-finite objective at %dx%d in reduced precision: redoing the octave in fp32",
                     start.shape[-1], start.shape[-2])  # fmt: skip
         generator.set_state(state)
-        dreamed, values = _steps(start, exact, layer_weights, cfg, generator, space)
+        dreamed, values = _steps(start, exact, layer_weights, cfg, generator, space, should_stop)
     return dreamed, values
 
 
-def _steps(start, features, layer_weights, cfg, generator, space) -> tuple[torch.Tensor, list]:
+def _steps(start, features, layer_weights, cfg, generator, space, should_stop) -> tuple[torch.Tensor, list]:
     dreamed, values = start, []
     for step in range(cfg.steps):
+        if should_stop is not None and should_stop():
+            raise DreamStopped
         dreamed, value = ascent_step(dreamed, features, layer_weights, cfg, step, generator, space)
         values.append(value)
     return dreamed, values

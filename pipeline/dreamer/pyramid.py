@@ -5,6 +5,8 @@ from __future__ import annotations
 from pipeline.dreamer.vgg import pools_before
 from pipeline.errors import UserError
 
+BLUR_SIDE = 5  # the 9-tap smoothing blur (ascent.smooth): its reflect padding of 4 needs > 4 px
+
 
 def octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tuple[int, int]]:
     """(h, w) of each pyramid level, smallest first, ending at the full size."""
@@ -16,7 +18,9 @@ def octave_sizes(height: int, width: int, octaves: int, scale: float) -> list[tu
 
 def check_pyramid(height: int, width: int, octaves: int, octave_scale: float, layer: str) -> None:
     """Refuse a pyramid whose smallest level is too small for the deepest layer, saying what would work."""
-    min_side = 2 ** pools_before(layer)  # every pool halves the image: the layer must still see 1x1
+    # Every pool halves the image, so the layer must still see 1x1; and the gradient's 9-tap smoothing blur
+    # pads 4 px by reflection, which needs at least 5 px per side (BLUR_SIDE) at every level.
+    min_side = max(2 ** pools_before(layer), BLUR_SIDE)
     smallest = octave_sizes(height, width, octaves, octave_scale)[0]
     if min(smallest) >= min_side:
         return

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +43,46 @@ def save_checkpoint(run_dir: Path, checkpoint: Checkpoint) -> None:
 
 
 def load_checkpoint(run_dir: Path) -> Checkpoint | None:
-    """The last saved state, or None when the render never finished a frame."""
+    """The last saved state, or None when the render never finished a frame. Files that parse but hold
+    the wrong things (types, shapes, values) are refused like unreadable ones: one line, nothing touched."""
     index_file = run_dir / STATE_DIR / "next.json"
     if not index_file.is_file():
         return None
     try:
         record = json.loads(index_file.read_text())
-        frame = np.load(run_dir / STATE_DIR / record["frame"], allow_pickle=False)
+        name = record["frame"] if isinstance(record, dict) else None
+        if not isinstance(name, str) or not re.fullmatch(r"frame_\d{6}\.npy", name):
+            raise ValueError(f"next.json names no frame_NNNNNN.npy file: {record!r:.80}")
+        frame = np.load(run_dir / STATE_DIR / name, allow_pickle=False)
+        return Checkpoint(_count(record.get("next_index"), "next_index"), _rgb(frame))
     except (OSError, ValueError, KeyError) as error:
-        raise UserError(f"resume: the saved state in {run_dir / STATE_DIR} is unreadable ({error})") from None
-    return Checkpoint(int(record["next_index"]), frame)
+        raise UserError(
+            f"resume: the saved state in {run_dir / STATE_DIR} is unreadable ({error}); the frames are "
+            "kept: re-encode them with python -m pipeline.encode, or start a new render"
+        ) from None
+
+
+def _count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0, got {value!r:.40}")
+    return value
+
+
+def _rgb(frame: np.ndarray) -> np.ndarray:
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype.kind != "f" or not np.isfinite(frame).all():
+        raise ValueError(f"the saved frame is {frame.dtype} {frame.shape}, not a float RGB image")
+    return frame.astype(np.float32)
+
+
+def check_resumable(saved: Checkpoint, plan, run_dir: Path) -> None:
+    """A resume never cuts frames already made, and the saved frame must fit this render's size."""
+    if saved.next_index > plan.frame_count:
+        raise UserError(
+            f"resume: {run_dir} already holds {saved.next_index} frames, more than "
+            f"frames={plan.frame_count}: pass frames={saved.next_index} or more (frames are never cut)"
+        )
+    if saved.frame.shape[:2] != (plan.height, plan.width):
+        raise UserError(
+            f"resume: the saved frame in {run_dir / STATE_DIR} is {saved.frame.shape[1]}x"
+            f"{saved.frame.shape[0]}, the render {plan.width}x{plan.height}; start a new render"
+        )

@@ -16,11 +16,15 @@ def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary name, fsync, then rename: a crash never leaves a half-written file, and a
     viewer or a resume only ever sees the old file or the new one."""
     partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(partial, path)
+    try:
+        with partial.open("wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+    except BaseException:  # a full disk (or an interrupt) leaves no temporary file behind
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def save_png(path: Path, frame: np.ndarray) -> None:

@@ -36,8 +36,9 @@ def contact_sheet(
 ) -> Path:
     """Evenly spaced frames in a grid, each captioned with its time and the layers that dreamed it."""
     by_index = {record["index"]: record for record in records}
+    available = sorted(by_index)  # only frames with a record: never a KeyError for a missing line
     tiles = []
-    for index in sheet_indices(len(by_index), count):
+    for index in (available[i] for i in sheet_indices(len(available), count)):
         frame = read_png(frames_dir / f"{index:06d}.png")
         record = by_index[index]
         caption = layer_caption(record["layers"])

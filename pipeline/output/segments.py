@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline.errors import UserError, one_line
-from pipeline.ffmpeg import command, count_frames, run
+from pipeline.ffmpeg import count_frames, executable, popen, run
 
 # x264 sets a segment's B-frame delay from its first 3 frames: a shorter segment would start at another
 # dts offset and leave a gap in the joined track, so no segment is shorter (unless it is the only one).
@@ -26,6 +26,7 @@ class SegmentWriter:
 
     def __init__(self, folder: Path, encode_args: list[str], segment_frames: int, gop: int):
         self.folder, self.encode_args, self.frames = folder, encode_args, 0
+        executable()  # found now, before the first frame (and any Ctrl-C), not in the writer thread
         self.per_segment = math.ceil(max(segment_frames, MIN_SEGMENT) / gop) * gop
         try:
             folder.mkdir(exist_ok=True)
@@ -96,9 +97,8 @@ class Segment:
         self.path, self.frames = path, 0
         self.partial = path.with_name(f"{path.stem}.partial.mp4")
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the segment; closed on finish)
-        self.process = subprocess.Popen(
-            command(*encode_args, "-f", "mp4", str(self.partial)), stdin=subprocess.PIPE, stderr=self.stderr
-        )
+        self.process = popen([*encode_args, "-f", "mp4", str(self.partial)], stdin=subprocess.PIPE,
+                             stderr=self.stderr)  # fmt: skip
 
     def write(self, data: bytes) -> None:
         try:

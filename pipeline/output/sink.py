@@ -10,11 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.errors import UserError
 from pipeline.output.checkpoint import Checkpoint, save_checkpoint
 from pipeline.output.frames import save_png
 from pipeline.output.manifest import Manifest
 from pipeline.output.previews import save_jpeg
 from pipeline.output.video import Mp4Writer
+from pipeline.shell import resume_command
 
 PREVIEW = "preview.jpg"
 
@@ -43,6 +45,15 @@ class FrameSink:
         self.pending = self.pool.submit(self._write, index, dreamed, next_input, record)
 
     def _write(self, index: int, dreamed: np.ndarray, next_input: np.ndarray, record: dict) -> None:
+        try:
+            self._write_all(index, dreamed, next_input, record)
+        except OSError as error:  # a full disk, a vanished folder: one line, and the frames before stay
+            raise UserError(
+                f"could not write frame {index} into {self.run_dir} ({error.strerror or error}); the frames "
+                f"before it are kept: free some space, then continue with: {resume_command(self.run_dir)}"
+            ) from None
+
+    def _write_all(self, index: int, dreamed: np.ndarray, next_input: np.ndarray, record: dict) -> None:
         started = time.perf_counter()
         save_png(self.run_dir / "frames" / f"{index:06d}.png", dreamed)
         self.video.write(dreamed)

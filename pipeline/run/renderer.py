@@ -17,7 +17,7 @@ from pipeline.animation.feeds import ClipFeed, ZoomFeed
 from pipeline.animation.schedule import LayerSchedule
 from pipeline.config import RenderConfig
 from pipeline.errors import UserError
-from pipeline.output.checkpoint import load_checkpoint
+from pipeline.output.checkpoint import check_resumable, load_checkpoint
 from pipeline.output.frames import read_png
 from pipeline.output.manifest import frame_record
 from pipeline.output.pages.run_page import RunPage
@@ -42,6 +42,8 @@ class Renderer:
         deepest = cfg.layer_schedule.deepest_layer()
         device = check_dreamer(cfg, plan.height, plan.width, deepest, cfg.dream.most_octaves)
         self.camera = Camera(cfg.motion, plan.fps, plan.width, plan.height)
+        cfg.dream.check_over(plan.fps, plan.frame_count)  # keyframed values at every frame, up front
+        self.camera.check_over(plan.frame_count)
         self.frames_dir = out_dir / "frames"
         if cfg.resume is None and any(self.frames_dir.glob("*.png")):
             raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
@@ -56,9 +58,10 @@ class Renderer:
         """(first frame to dream, where inputs come from): a clip, or the zoom loop from a photo or noise;
         resuming, from the saved state."""
         saved = load_checkpoint(self.out_dir) if self.cfg.resume else None
-        start = min(saved.next_index, self.plan.frame_count) if saved else 0
         if saved is not None:
-            log.info("resuming %s at frame %d", self.out_dir, start)
+            check_resumable(saved, self.plan, self.out_dir)
+            log.info("resuming %s at frame %d", self.out_dir, saved.next_index)
+        start = saved.next_index if saved else 0
         if self.plan.clip is not None:
             if self.camera.moved():
                 log.warning("the camera moves through the clip (motion.*); motion=still keeps its framing")
@@ -77,13 +80,14 @@ class Renderer:
         for index in range(start):
             video.write(read_png(self.frames_dir / f"{index:06d}.png"))
 
-    def dream(self, frame: np.ndarray, index: int) -> tuple[np.ndarray, dict]:
-        """Dream one frame; return it with its manifest record."""
+    def dream(self, frame: np.ndarray, index: int, should_stop=None) -> tuple[np.ndarray, dict]:
+        """Dream one frame; return it with its manifest record. Raises DreamStopped (ascent) if
+        `should_stop` says yes between two steps."""
         started, t = time.perf_counter(), index / self.plan.fps
         weights = self.schedule.weights_at(index)
         params = self.cfg.dream.at(t, first_frame=index == 0)
         stats: dict = {}
-        dreamed = self.dreamer.dream(frame, weights, params, index, stats)
+        dreamed = self.dreamer.dream(frame, weights, params, index, stats, should_stop=should_stop)
         decoded = self.network.space.decode(dreamed)
         return decoded, frame_record(index, t, weights, self.camera.values_at(t), params, stats, started)
 

@@ -11,7 +11,9 @@ from pipeline.errors import UserError
 from pipeline.run.record import read_record
 
 # Settings a resume may change without changing the frames already dreamed (a longer `frames`
-# extends the video; `fraction` layer schedules then stretch over the new length).
+# extends the video; `fraction` layer schedules then stretch over the new length). The frame count in
+# force is the one the run's plan.json recorded when its last render started, so a plain `resume=RUN`
+# finishes an interrupted extension instead of cutting it back to the first recorded length.
 HARMLESS = ("frames", "device", "audio", "preview_every", "contact_sheet", "video")
 
 
@@ -24,7 +26,7 @@ def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> 
     recorded = OmegaConf.merge(OmegaConf.structured(RenderConfig), read_record(run_dir, "resume"))
     differing = []
     for override in overrides:
-        key = override.partition("=")[0].lstrip("+~")
+        key = _key(override)
         if key == "resume" or key.startswith("hydra"):
             continue
         now, before = OmegaConf.select(composed, key), OmegaConf.select(recorded, key)
@@ -39,5 +41,14 @@ def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> 
             f"resume: {', '.join(differing)} differ from the settings {run_dir} was rendered with; drop "
             f"those overrides to continue it (only {', '.join(HARMLESS)} may change), or start a new render"
         )
+    from pipeline.run.plan import read_plan  # here: it loads OpenCV, and this module loads at start-up
+
+    in_force = read_plan(run_dir)  # an extension in force (frames=N on an earlier resume) continues to N
+    if in_force is not None and not any(_key(override) == "frames" for override in overrides):
+        recorded.frames = str(in_force.frame_count)
     recorded.resume = str(run_dir)
     return recorded
+
+
+def _key(override: str) -> str:
+    return override.partition("=")[0].lstrip("+~")

@@ -1,7 +1,9 @@
 """A Hydra callback that checks the run directory can be written before Hydra tries to make it.
 
 Hydra creates the run directory before our code runs and shows a traceback if it cannot: this check runs
-first (Hydra calls on_run_start before it makes the directory) and says it in one line. Registered in
+first (Hydra calls on_run_start before it makes the directory) and says it in one line. Then it takes the
+run directory's lock (pipeline.run.lock) before Hydra writes its record and log there, so a second render
+into a busy folder stops before it touches anything; the lock is held until the process ends. Registered in
 pipeline/conf/render.yaml and stills.yaml; it imports nothing heavy, as no callback may (they load first).
 """
 
@@ -12,7 +14,8 @@ from pathlib import Path
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from pipeline.errors import report
+from pipeline.errors import UserError, report
+from pipeline.run.lock import acquire
 
 
 class RunDirCheck(Callback):
@@ -28,3 +31,7 @@ class RunDirCheck(Callback):
                 f"cannot write the run directory {run_dir} ({error.strerror or error}); "
                 "choose another with hydra.run.dir=PATH or fix its permissions"
             )
+        try:
+            acquire(run_dir, "render")
+        except UserError as error:
+            report(error)

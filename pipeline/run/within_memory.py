@@ -37,13 +37,15 @@ class WithinMemory:
         self.tile_pixels = tile_pixels  # lowered for good if an image runs out of memory
 
     def dream(self, frame: np.ndarray, weights: LayerWeights, params: DreamParams, index: int, stats: dict,
-              what: str | None = None):  # fmt: skip
-        """Dream frame `index` (its jitter comes from (seed, index)); `what` names it in the log."""
+              what: str | None = None, should_stop=None):  # fmt: skip
+        """Dream frame `index` (its jitter comes from (seed, index)); `what` names it in the log;
+        `should_stop` goes to the dreamer (asked between steps)."""
         space = self.network.space
 
         def attempt(within: DreamParams):
             generator = frame_generator(self.seed, index)
-            return dream(space.encode(frame), self.network.taps, weights, within, generator, space, stats)
+            image = space.encode(frame)
+            return dream(image, self.network.taps, weights, within, generator, space, stats, should_stop)
 
         pixels = frame.shape[0] * frame.shape[1]
         dreamed, self.tile_pixels = dream_within_memory(

@@ -7,11 +7,10 @@ video's last frame, or padded with silence up to it, so picture and sound always
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 from pipeline.errors import UserError, one_line
-from pipeline.ffmpeg import command
+from pipeline.ffmpeg import run_quietly
 
 FORMATS = "a WAV, MP3, M4A or FLAC file"
 AAC_ARGS = ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", "384k", "-ar", "48000", "-ac", "2"]
@@ -33,7 +32,7 @@ def audio_duration(path: str | Path) -> float:
     """
     path = check_audio_file(path)
     args = ["-i", str(path), "-map", "0:a:0", "-f", "null", "-", "-progress", "pipe:1"]
-    result = subprocess.run(command(*args), capture_output=True)
+    result = run_quietly(args)
     ends = re.findall(r"^out_time_us=(\d+)", result.stdout.decode(errors="replace"), re.MULTILINE)
     if result.returncode != 0 or not ends or int(ends[-1]) <= 0:
         reason = one_line(result.stderr, last=True) if result.returncode else "no sound in it"

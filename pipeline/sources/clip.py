@@ -7,7 +7,6 @@ lists every packet (no decoding), and imageio-ffmpeg's header gives the size fra
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -17,8 +16,9 @@ import imageio_ffmpeg
 import numpy as np
 
 from pipeline.errors import UserError, one_line
-from pipeline.ffmpeg import command, fps_fraction
+from pipeline.ffmpeg import fps_fraction, run_quietly
 from pipeline.sources.image import cover_crop
+from pipeline.sources.vfr import resample_args, resample_rate, resampled_count
 
 EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif")
 KINDS = f"a clip ({' '.join(EXTENSIONS)}), an image, or input=null to start from noise"
@@ -28,11 +28,15 @@ PASSTHROUGH = ["-fps_mode", "passthrough"]
 DISCARD = 0x4  # packet flag: cut by an edit list (a trimmed MP4), so never decoded
 
 
+class ClipEnded(UserError):
+    """The clip gave fewer frames than probed (a file cut short): the frames before it are still encoded."""
+
+
 @dataclass(frozen=True)
 class ClipInfo:
     width: int  # pixels, as decoded (after any rotation the file asks for)
     height: int  # pixels
-    fps: Fraction  # exact frame rate, e.g. Fraction(30000, 1001); the mean rate of a variable-rate clip
+    fps: Fraction  # exact frame rate, e.g. Fraction(30000, 1001); a variable-rate clip's resampled rate
     frames: int  # exact count of frames read_clip yields
     duration: float  # seconds of picture: frames / fps (the container may be longer, e.g. its audio)
     has_audio: bool  # the file has a sound track to carry into the output
@@ -54,16 +58,21 @@ def probe_clip(path: str | Path) -> ClipInfo:
     packets, tick = _packets(path)
     reader, meta = _open(path)
     reader.close()
-    fps = exact_rate(packets, tick, meta.get("fps", 0.0))
     width, height = meta["size"]
-    return ClipInfo(width, height, fps, len(packets), float(len(packets) / fps), "audio_codec" in meta)
+    rate = resample_rate(packets, tick)  # a variable-rate clip: resampled (pipeline.sources.vfr)
+    fps = rate or exact_rate(packets, tick, meta.get("fps", 0.0))
+    frames = resampled_count(path, rate) if rate else len(packets)
+    return ClipInfo(width, height, fps, frames, float(frames / fps), "audio_codec" in meta)
 
 
 def read_clip(path: str | Path, width: int, height: int) -> Iterator[np.ndarray]:
     """Frames in order as float32 RGB HWC in [0, 1], covered and centre-cropped to width x height.
 
-    One frame is in memory at a time; stopping early (or closing this generator) stops ffmpeg."""
-    reader, meta = _open(Path(path).expanduser())
+    One frame is in memory at a time; stopping early (or closing this generator) stops ffmpeg. A
+    variable-rate clip comes resampled to the constant rate probe_clip reports."""
+    path = Path(path).expanduser()
+    rate = resample_rate(*_packets(path))
+    reader, meta = _open(path, resample_args(rate) if rate else PASSTHROUGH)
     try:
         cols, rows = meta["size"]
         for raw in reader:
@@ -73,9 +82,9 @@ def read_clip(path: str | Path, width: int, height: int) -> Iterator[np.ndarray]
         reader.close()
 
 
-def _open(path: Path) -> tuple[Iterator, dict]:
+def _open(path: Path, params: list[str] = PASSTHROUGH) -> tuple[Iterator, dict]:
     """imageio-ffmpeg's frame reader, started, and the header it read first (size, rate, audio codec)."""
-    reader = imageio_ffmpeg.read_frames(str(path), output_params=PASSTHROUGH)
+    reader = imageio_ffmpeg.read_frames(str(path), output_params=params)
     try:
         return reader, next(reader)
     except (OSError, RuntimeError) as error:
@@ -103,7 +112,7 @@ def _packets(path: Path) -> tuple[list[int], Fraction]:
     """Presentation times of the first video stream's packets that decode to a frame, and the length
     of one time-base tick."""
     args = ["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
-    result = subprocess.run(command(*args), capture_output=True)
+    result = run_quietly(args)
     if result.returncode != 0:
         no_video = b"matches no streams" in result.stderr
         reason = "it has no video stream" if no_video else one_line(result.stderr, last=True)

@@ -13,6 +13,8 @@ import numpy as np
 
 from pipeline.errors import UserError
 
+BACKGROUND = 0.5  # what transparent pixels of an RGBA input become: mid grey, like the noise start
+
 
 def load_image(path: str | Path, width: int, height: int) -> np.ndarray:
     """Read any image OpenCV reads, scaled to cover width x height and centre-cropped (no stretching)."""
@@ -20,11 +22,26 @@ def load_image(path: str | Path, width: int, height: int) -> np.ndarray:
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """An image file as a frame at its own size (its existence was checked by pipeline.run.plan)."""
-    bgr = cv2.imread(str(Path(path).expanduser()), cv2.IMREAD_COLOR)
-    if bgr is None:
+    """An image file as a frame at its own size (its existence was checked by pipeline.run.plan).
+    Transparency is composited over mid grey (BACKGROUND), so what hides under alpha 0 is never dreamed;
+    16-bit and grey images are read at their full depth."""
+    raw = cv2.imread(str(Path(path).expanduser()), cv2.IMREAD_UNCHANGED)  # keeps alpha and 16-bit depth
+    if raw is None or raw.dtype not in (np.uint8, np.uint16) or raw.ndim not in (2, 3):
         raise UserError(f"input: {path} is not an image OpenCV can read (try a PNG or JPEG)")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+    return flatten_alpha(raw.astype(np.float32) / np.iinfo(raw.dtype).max)
+
+
+def flatten_alpha(image: np.ndarray) -> np.ndarray:
+    """OpenCV's grey, BGR or BGRA (float in [0, 1]) -> RGB, with alpha composited over BACKGROUND
+    (straight, not premultiplied alpha, as PNG stores it)."""
+    if image.ndim == 2:
+        image = image[:, :, None]
+    channels = image.shape[2]
+    colour = image[:, :, :3] if channels >= 3 else np.repeat(image[:, :, :1], 3, axis=2)
+    if channels in (2, 4):  # grey + alpha, or BGRA
+        alpha = image[:, :, -1:]
+        colour = colour * alpha + BACKGROUND * (1.0 - alpha)
+    return np.ascontiguousarray(colour[:, :, ::-1] if channels >= 3 else colour, dtype=np.float32)
 
 
 def cover_crop(frame: np.ndarray, width: int, height: int) -> np.ndarray:

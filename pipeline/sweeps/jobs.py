@@ -23,6 +23,9 @@ from pipeline.sweeps.sticky import note_failure
 log = logging.getLogger(__name__)
 
 FAILED = "FAILED"  # in a job directory: the job failed; the file holds the one-line reason
+INTERRUPTED = "INTERRUPTED"  # the job was stopped by Ctrl-C/SIGTERM; the file holds the exit code
+NOT_RUN = "NOT_RUN"  # the sweep was stopped before this job started
+_stopped: list[int] = []  # this process's sweep was interrupted, with this exit code (default launcher)
 OUTPUT_SUFFIXES = (".mp4", ".jpg", ".png")  # a job's results at the top of its directory
 NOT_OUTPUTS = ("preview.jpg",)  # the last frame again, refreshed while rendering
 
@@ -31,7 +34,7 @@ def record_failure(out_dir: Path, error: BaseException) -> bool:
     """In a multirun: log `error` into the job's log (with the traceback unless it is a UserError), write
     out_dir/FAILED and return True, so the caller returns and the next job runs. Otherwise (a single
     run) do nothing and return False: the caller reports the error as it always has."""
-    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+    if not _in_multirun():
         return False
     line = failure_line(error)
     note_failure(error, line)  # a broken CUDA context refuses the later GPU jobs of this process
@@ -41,6 +44,28 @@ def record_failure(out_dir: Path, error: BaseException) -> bool:
         log.error("job failed: %s", line, exc_info=error)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / FAILED).write_text(line + "\n")
+    return True
+
+
+def _in_multirun() -> bool:
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def record_interrupt(out_dir: Path, exit_code: int) -> bool:
+    """In a multirun: mark the job INTERRUPTED (not failed: what it did is encoded and resumable) and
+    stop the sweep, so the jobs after it only mark themselves NOT_RUN. Returns False in a single run."""
+    if not _in_multirun():
+        return False
+    (out_dir / INTERRUPTED).write_text(f"{exit_code}\n")
+    _stopped.append(exit_code)
+    return True
+
+
+def skip_after_stop(out_dir: Path) -> bool:
+    """A job of a sweep that was interrupted earlier in this process: mark it NOT_RUN and skip it."""
+    if not (_stopped and _in_multirun()):
+        return False
+    (out_dir / NOT_RUN).write_text("the sweep was interrupted before this job started\n")
     return True
 
 
@@ -75,7 +100,9 @@ class Job:
     log: Path  # the job's own log, <hydra.job.name>.log
     outputs: list[Path]  # its results: the video and contact sheet, or the stills and their grid
     picture: Path | None  # what stands for the job on the sweep's contact sheet
-    error: str | None  # why it failed, in one line; None if it finished
+    error: str | None  # why it failed, in one line; None if it finished (or was interrupted / not run)
+    stopped: str | None = None  # "interrupted" (exit code 130/143 kept in `exit_code`) or "not run"
+    exit_code: int = 0  # of an interrupted job: 130 (Ctrl-C) or 143 (SIGTERM)
 
 
 def find_jobs(sweep_dir: Path) -> list[Job]:
@@ -93,12 +120,17 @@ def read_job(job_dir: Path) -> Job:
         (p for p in job_dir.iterdir() if _is_output(p)),
         key=lambda p: (OUTPUT_SUFFIXES.index(p.suffix), p.name),
     )
-    error = None
+    error, stopped, code = None, None, 0
     if (job_dir / FAILED).is_file():
         error = (job_dir / FAILED).read_text().strip() or "failed"
+    elif (job_dir / INTERRUPTED).is_file():
+        stopped, code = "interrupted", int((job_dir / INTERRUPTED).read_text().strip() or 130)
+    elif (job_dir / NOT_RUN).is_file():
+        stopped = "not run"
     elif not outputs:
         error = f"no output: the job stopped without a result (see {name}.log)"
-    return Job(int(num), job_dir, overrides, job_dir / f"{name}.log", outputs, _picture(job_dir), error)
+    log_path = job_dir / f"{name}.log"
+    return Job(int(num), job_dir, overrides, log_path, outputs, _picture(job_dir), error, stopped, code)
 
 
 def _is_output(path: Path) -> bool:

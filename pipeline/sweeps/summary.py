@@ -40,8 +40,15 @@ class SweepSummary(Callback):
         index = write_index(jobs, shared, sweep_dir)
         page = write_sweep_page(sweep_dir, jobs, shared)
         failed = [job for job in jobs if job.error]
-        done = len(jobs) - len(failed)
+        done = len([job for job in jobs if not job.error and not job.stopped])
         print(f"sweep: {done} of {len(jobs)} jobs finished; open {page} (also {index}, {sheet})")
+        interrupted = [job for job in jobs if job.stopped == "interrupted"]
+        if interrupted:
+            not_run = len([job for job in jobs if job.stopped == "not run"])
+            print(
+                f"sweep interrupted in job #{interrupted[0].num}; {not_run} job(s) not run", file=sys.stderr
+            )
+            raise SystemExit(interrupted[0].exit_code)
         if failed:
             print(f"error: {len(failed)} of {len(jobs)} jobs failed (details in {index}):", file=sys.stderr)
             for job in failed:
@@ -73,7 +80,9 @@ def sweep_sheet(jobs: list[Job], shared: list[str], out: Path) -> Path:
     tiles = []
     for job in jobs:
         picture = pictures.get(job.num, np.full(shape, FAILED_TILE, np.float32))
-        title = f"#{job.num}" + ("  FAILED" if job.error else "")
+        title = f"#{job.num}" + (
+            "  FAILED" if job.error else f"  {job.stopped.upper()}" if job.stopped else ""
+        )
         lines = [_shorten(item) for item in varying(job, shared)]
         tiles.append((picture, [title, *lines]))
     return captioned_grid(tiles, out, width=TILE)
@@ -83,12 +92,18 @@ def write_index(jobs: list[Job], shared: list[str], sweep_dir: Path) -> Path:
     """index.md: a table of every job linking its outputs and log, then the failures with their reasons."""
     failed = [job for job in jobs if job.error]
     lines = [f"# Sweep: {len(jobs)} jobs, {len(failed)} failed", ""]
+    not_run = [job for job in jobs if job.stopped == "not run"]
+    if not_run:
+        lines += [
+            f"Interrupted: {len(not_run)} job(s) not run: " + ", ".join(f"#{j.num}" for j in not_run),
+            "",
+        ]
     if shared:
         lines += ["Every job: " + " ".join(f"`{item}`" for item in shared), ""]
     lines += [f"![contact sheet]({SHEET})", "", "| job | overrides | status | outputs |", "|---|---|---|---|"]
     for job in jobs:
         overrides = " ".join(f"`{_cell(item)}`" for item in varying(job, shared)) or "-"
-        status = f"**failed**: {_cell(job.error)}" if job.error else "ok"
+        status = f"**failed**: {_cell(job.error)}" if job.error else _stopped_status(job)
         links = ", ".join(_link(path, sweep_dir) for path in [*job.outputs, job.log] if path.is_file())
         lines.append(f"| {job.num} | {overrides} | {status} | {links or '-'} |")
     if failed:
@@ -99,6 +114,12 @@ def write_index(jobs: list[Job], shared: list[str], sweep_dir: Path) -> Path:
     index = sweep_dir / INDEX
     index.write_text("\n".join(lines) + "\n")
     return index
+
+
+def _stopped_status(job: Job) -> str:
+    if job.stopped == "interrupted":
+        return f"**interrupted** (exit {job.exit_code}): resume with `resume=` its directory"
+    return "**not run** (the sweep was interrupted)" if job.stopped else "ok"
 
 
 def _link(path: Path, sweep_dir: Path) -> str:

@@ -5,8 +5,8 @@ import torch
 
 from pipeline.dreamer import device as device_module
 from pipeline.dreamer.device import (
-    check_device_name,
     antialias_on,
+    check_device_name,
     configure_backends,
     empty_cache,
     resolve_device,

@@ -1,0 +1,40 @@
+"""`python -m pipeline.bench`'s arguments, checked like a render's settings: one line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pipeline.animation.dream_config import DreamConfig
+from pipeline.dreamer.layers import check_layer_name
+from pipeline.dreamer.pyramid import check_pyramid
+from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
+from pipeline.errors import UserError
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints its whole usage before a mistake; the project's rule is the mistake, in one line."""
+
+    def error(self, message: str) -> None:
+        print(f"error: {message} (python -m pipeline.bench --help lists the options)", file=sys.stderr)
+        sys.exit(2)
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Everything the benchmark would trip over minutes in, refused before the network is built."""
+    for name in ("width", "height", "repeats", "peak_size"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.frames < 0:
+        raise UserError(f"--frames must be 0 (skip the video comparison) or more, got {args.frames}")
+    check_layer_name(args.layer, "--layer")
+    check_device_name(args.device)
+    check_precision_name(args.precision)
+    ModelConfig(weights=args.weights)
+    DreamConfig(octaves=args.octaves, octave_scale=args.octave_scale, steps=str(args.steps),
+                frame_octaves=args.frame_octaves, frame_steps=str(args.frame_steps),
+                frame_lr=str(args.frame_lr))  # fmt: skip
+    octaves = max(args.octaves, args.frame_octaves)
+    check_pyramid(args.height, args.width, octaves, args.octave_scale, args.layer)
+    if not args.json.parent.is_dir():
+        raise UserError(f"--json: no folder {args.json.parent} to write {args.json.name} into")
