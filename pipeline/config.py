@@ -11,7 +11,9 @@ from omegaconf import OmegaConf
 
 from pipeline.animation.camera import MotionConfig
 from pipeline.animation.coherence import CoherenceConfig
+from pipeline.animation.music_needs import check_music_source, music_keys
 from pipeline.animation.schedule import LayerScheduleConfig
+from pipeline.animation.signals import MusicConfig
 from pipeline.dreamer.ascent import DreamConfig
 from pipeline.dreamer.device import check_device_name
 from pipeline.dreamer.precision import check_precision_name
@@ -41,6 +43,9 @@ class RenderConfig:
     coherence: CoherenceConfig = field(default_factory=CoherenceConfig)  # clips only: frame-to-frame carry
     video: VideoConfig = field(default_factory=VideoConfig)
     audio: str | None = None  # sound track (WAV/MP3/M4A/FLAC) as AAC; null: a clip's own; "none": silent
+    music: MusicConfig = field(
+        default_factory=MusicConfig
+    )  # how beat(t), bar(t) and unit=bars read the track
     preview_every: int = 10  # refresh preview.jpg every this many frames (0: never)
     contact_sheet: bool = True  # write contact_sheet.jpg (12 evenly spaced, captioned frames) at the end
     resume: str | None = None  # a run directory to continue from its last saved frame (its settings apply)
@@ -62,6 +67,8 @@ class RenderConfig:
             raise UserError(f"fps must be positive (24, 30 or 60 are typical), got {self.fps}")
         self.audio_source = self._audio_source()
         self.frame_count = self._frame_count()
+        self.music_keys = music_keys(self)  # settings that read the soundtrack: key -> functions called
+        check_music_source(self.music_keys, self.layer_schedule.unit, self.audio_source)
         if self.preview_every < 0:
             raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
         check_device_name(self.device)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.animation.keyframes import Keyframed, parse_keyframes
+from pipeline.animation.keyframes import Keyframed, Signals, parse_keyframes
 from pipeline.errors import UserError
 
 CURVES = ("zoom", "angle", "shift_x", "shift_y", "focus_x", "focus_y")
@@ -39,11 +39,14 @@ class Camera:
     """Turns per-second rates into the warp between frame t and the next one (`rate ** (1/fps)` for
     zoom, `rate / fps` for the rest), so a video moves the same at 24 and 60 fps."""
 
-    def __init__(self, cfg: MotionConfig, fps: float, width: int, height: int):
+    def __init__(
+        self, cfg: MotionConfig, fps: float, width: int, height: int, signals: Signals | None = None
+    ):
         self.fps, self.width, self.height = fps, width, height
         self.border, self.cover = BORDERS[cfg.border], cfg.cover
-        self.curves: dict[str, Keyframed] = {
-            name: parse_keyframes(getattr(cfg, name), name=f"motion.{name}") for name in CURVES
+        self.curves: dict[str, Keyframed] = {  # music functions (beat(t) ...) read `signals`
+            name: parse_keyframes(getattr(cfg, name), name=f"motion.{name}", signals=signals)
+            for name in CURVES
         }
 
     def values_at(self, t: float) -> dict[str, float]:

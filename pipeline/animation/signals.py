@@ -44,8 +44,9 @@ class MusicSignals:
     beats_per_bar: int = 4
 
     def __post_init__(self) -> None:
-        # A video shows a beat on a frame: pulses peak on the frame nearest each beat.
-        self.beat_frames = np.round(self.beats * self.fps) / self.fps
+        # Pulses peak on the frame on screen when the beat sounds (frame i shows [i/fps, (i+1)/fps)),
+        # the same frame whose loudness holds the beat's sound.
+        self.beat_frames = np.floor(self.beats * self.fps + 1e-6) / self.fps
 
     def value(self, name: str, t: float, *args: float) -> float:
         """The signal `name` at t seconds: the keyframe language's music functions land here."""

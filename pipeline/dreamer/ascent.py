@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as tvf
 
-from pipeline.animation.keyframes import parse_keyframes
+from pipeline.animation.keyframes import Signals, parse_keyframes
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.tiles import tiled_gradient
@@ -62,17 +62,18 @@ class DreamConfig:
         self.at(0.0, first_frame=True)  # parses the keyframes and checks the first values
         self.at(0.0, first_frame=False)
 
-    def at(self, t: float, first_frame: bool = True) -> DreamParams:
-        """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds."""
+    def at(self, t: float, first_frame: bool = True, signals: Signals | None = None) -> DreamParams:
+        """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds (music
+        functions read `signals`, the render's analysed soundtrack; without it, silence)."""
         octaves = self.octaves if first_frame or self.frame_octaves is None else self.frame_octaves
         name, text = ("dream.steps", self.steps)
         if not first_frame and self.frame_steps is not None:
             name, text = ("dream.frame_steps", self.frame_steps)
-        steps = round(_curve(text, name=name)(t))
+        steps = round(_curve(text, name=name, signals=signals)(t))
         lr_name, lr_text = ("dream.lr", self.lr)
         if not first_frame and self.frame_lr is not None:
             lr_name, lr_text = ("dream.frame_lr", self.frame_lr)
-        lr = _curve(lr_text, name=lr_name)(t)
+        lr = _curve(lr_text, name=lr_name, signals=signals)(t)
         if steps < 1:
             raise UserError(f"{name} must be at least 1, but is {steps} at t={t:g}s")
         if lr <= 0:

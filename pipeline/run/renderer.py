@@ -31,6 +31,7 @@ from pipeline.output.manifest import read_manifest
 from pipeline.output.previews import contact_sheet
 from pipeline.output.video import Mp4Writer
 from pipeline.run.checkpoint import load_checkpoint
+from pipeline.run.music_setup import music_for_render, music_record
 from pipeline.run.preflight import check_disk, check_memory
 from pipeline.sources.image import load_image, noise_image, read_png
 
@@ -44,14 +45,15 @@ class Renderer:
     def __init__(self, cfg: RenderConfig, out_dir: Path):
         self.cfg, self.out_dir = cfg, out_dir
         self.device = resolve_device(cfg.device)
-        self.schedule = LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frame_count)
         deepest = cfg.layer_schedule.deepest_layer()
         check_pyramid(cfg.height, cfg.width, cfg.dream.most_octaves, cfg.dream.octave_scale, deepest)
-        self.camera = Camera(cfg.motion, cfg.fps, cfg.width, cfg.height)
         self.frames_dir = out_dir / "frames"
         if cfg.resume is None and any(self.frames_dir.glob("*.png")):
             raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
         self.frames_dir.mkdir(parents=True, exist_ok=True)
+        self.signals = music_for_render(cfg, out_dir)  # the soundtrack, if a setting reads it
+        self.schedule = LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frame_count, self.signals)
+        self.camera = Camera(cfg.motion, cfg.fps, cfg.width, cfg.height, self.signals)
         check_disk(out_dir, cfg.frame_count, cfg.width, cfg.height)
         margin, _ = tile_geometry(deepest)
         check_memory(
@@ -96,11 +98,12 @@ class Renderer:
         """Dream one frame; return it with its manifest record."""
         started, t = time.perf_counter(), index / self.cfg.fps
         weights = self.schedule.weights_at(index)
-        params = self.cfg.dream.at(t, first_frame=index == 0)
+        params = self.cfg.dream.at(t, first_frame=index == 0, signals=self.signals)
         stats: dict = {}
         dreamed = self._dream_within_memory(frame, weights, params, index, stats)
         record = {"index": index, "time": round(t, 6), "layers": weights, "motion": self.camera.values_at(t),
-                  "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats}  # fmt: skip
+                  "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats,
+                  **music_record(self.signals, self.cfg, t)}  # fmt: skip
         return self.space.decode(dreamed), {
             **record,
             "dream_seconds": round(time.perf_counter() - started, 4),

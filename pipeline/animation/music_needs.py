@@ -1,0 +1,48 @@
+"""Which settings read the soundtrack, found when the config is composed (no audio is touched then).
+
+A render analyses its track only if some keyframed setting calls a music function or the layer
+schedule counts beats; without a track, that setting is named in one line before anything runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+from pipeline.animation.keyframes import MUSIC, parse_keyframes
+from pipeline.errors import UserError
+
+BEAT_UNITS = ("beats", "bars")
+_CALL = re.compile(r"\b(?:" + "|".join(MUSIC) + r")\s*\(")
+
+
+def music_keys(config: object, prefix: str = "") -> dict[str, frozenset[str]]:
+    """Dotted key -> music functions its keyframe string calls, over every section of the config (so the
+    keyframed settings of any section are covered, not a hand-kept list)."""
+    found: dict[str, frozenset[str]] = {}
+    for item in fields(config):
+        value, key = getattr(config, item.name), f"{prefix}{item.name}"
+        if is_dataclass(value):
+            found |= music_keys(value, f"{key}.")
+        elif prefix and isinstance(value, str) and _CALL.search(value):
+            try:
+                needs = parse_keyframes(value, name=key).needs
+            except UserError:  # not a keyframe string (a path that happens to contain "beat(")
+                continue
+            found |= {key: needs} if needs else {}
+    return found
+
+
+def check_music_source(keys: dict[str, frozenset[str]], unit: str, audio: Path | None) -> None:
+    """One line naming the setting when the soundtrack is asked for but there is none."""
+    if audio is not None:
+        return
+    how = "set audio=path/to/track.wav (WAV, MP3, M4A or FLAC) or render a clip with sound"
+    for key, needs in keys.items():
+        name = sorted(needs)[0]
+        raise UserError(f"{key} uses {name}(t), which reads the soundtrack, but there is none: {how}, "
+                        f"or drop {name}() from {key}")  # fmt: skip
+    if unit in BEAT_UNITS:
+        raise UserError(f"layer_schedule.unit={unit} counts the soundtrack's beats, but there is none: "
+                        f"{how}, or use layer_schedule.unit=seconds")  # fmt: skip

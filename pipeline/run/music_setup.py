@@ -1,0 +1,43 @@
+"""A render's soundtrack, set up once before the first frame: analysed (or reloaded on resume), plotted,
+and what each frame's manifest record says it read."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+from pipeline.animation.keyframes import parse_keyframes
+from pipeline.animation.music_needs import BEAT_UNITS
+from pipeline.animation.signals import MusicSignals
+from pipeline.config import RenderConfig
+from pipeline.output.music_plot import PLOT, plot_analysis
+from pipeline.sources.music import analyse_for_render
+
+log = logging.getLogger(__name__)
+
+
+def music_for_render(cfg: RenderConfig, out_dir: Path) -> MusicSignals | None:
+    """The analysed track if any setting reads it (None otherwise: no analysis, no librosa needed)."""
+    if not cfg.music_keys and cfg.layer_schedule.unit not in BEAT_UNITS:
+        return None
+    signals = analyse_for_render(cfg.audio_source, cfg.fps, cfg.frame_count, out_dir, cfg.music)
+    curves = {
+        key: parse_keyframes(functools.reduce(getattr, key.split("."), cfg), name=key, signals=signals)
+        for key in cfg.music_keys
+    }
+    plot = plot_analysis(signals, curves, cfg.frame_count, out_dir / PLOT)
+    log.info(
+        "soundtrack %s: %.1f BPM, %d beats; see %s", cfg.audio_source, signals.tempo, len(signals.beats), plot
+    )
+    return signals
+
+
+def music_record(signals: MusicSignals | None, cfg: RenderConfig, t: float) -> dict:
+    """For the manifest: the signals this frame's settings read at its time t (seconds)."""
+    if signals is None:
+        return {}
+    record = signals.at_frame(frozenset().union(*cfg.music_keys.values()), t)
+    if cfg.layer_schedule.unit in BEAT_UNITS:
+        record["beat_position"] = round(signals.beat_position(t), 6)
+    return {"music": record}
