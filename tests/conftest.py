@@ -36,6 +36,14 @@ def compose_config(*overrides: str) -> RenderConfig:
     return OmegaConf.to_object(cfg)
 
 
+@pytest.fixture(scope="session")
+def click_wav(tmp_path_factory) -> Path:
+    """4 s of metronome clicks at 120 BPM (the first at 0.3 s): a soundtrack for music renders."""
+    from tests.sources.test_music import click_track
+
+    return click_track(tmp_path_factory.mktemp("music") / "clicks.wav", 120, 4.0)[0]
+
+
 @pytest.fixture
 def tiny_config():
     return compose_config

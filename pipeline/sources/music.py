@@ -89,13 +89,15 @@ def analyse(samples: np.ndarray, fps: float, frame_count: int) -> dict:
 def _snap_to_peaks(beats: np.ndarray, onset: np.ndarray, reach: int = 6) -> np.ndarray:
     """Move each tracked beat to the strongest onset within `reach` hops (70 ms, under a 16th note at
     200 BPM): the tracker's dynamic programme favours an even grid and can place a beat, the first one
-    especially, a few hops beside the click it follows. A beat with no onset near it stays put."""
+    especially, a few hops beside the click it follows. Beats with next to no onset near them (the
+    tracker keeps its grid going through silence, and past the end of the music) are dropped."""
     snapped = []
     for beat in beats:
         lo = max(int(beat) - reach, 0)
-        window = onset[lo : int(beat) + reach + 1]
-        snapped.append(lo + int(np.argmax(window)) if window.max(initial=0.0) > 0 else int(beat))
-    return np.unique(np.asarray(snapped, dtype=int))
+        snapped.append(lo + int(np.argmax(onset[lo : int(beat) + reach + 1])))
+    snapped = np.unique(np.asarray(snapped, dtype=int))
+    strength = onset[snapped]
+    return snapped[strength > 0.1 * np.median(strength)] if len(snapped) else snapped
 
 
 def _per_frame(values: np.ndarray, fps: float, frame_count: int, peak: bool) -> np.ndarray:

@@ -68,6 +68,15 @@ def test_beat_pulse_peaks_on_the_frames_of_the_clicks(clicks):
     assert np.all(np.diff(pulse[peaks[0] : peaks[0] + 10]) < 0)  # it decays between beats
 
 
+def test_no_beats_are_invented_in_the_silence_after_the_music(tmp_path):
+    path, truth = click_track(tmp_path / "clicks.wav", 120, 4.0)
+    with wave.open(str(path)) as file:
+        samples = np.frombuffer(file.readframes(file.getnframes()), "<i2") / 32767
+    write_wav(path, np.concatenate([samples, np.zeros(3 * RATE)]))  # then 3 s of silence
+    signals = analyse_for_render(path, FPS, frames_for(7.0), tmp_path)
+    assert signals.beats.max() < truth.max() + 1 / FPS and len(signals.beats) >= len(truth) - 1
+
+
 def test_onset_strength_is_high_on_clicks_and_low_between(clicks):
     _, truth, signals = clicks
     onset, on_screen = signals.levels["onset"], np.floor(truth * FPS).astype(int)
