@@ -84,6 +84,9 @@ def test_wrong_type_fails_at_compose_time():
         ("input=/no/such/photo.jpg", "no file"),
         ("dream.octave_scale=0.9", "octave_scale"),
         ("layer_schedule.layer=conv6_1", "conv6_1"),
+        ("music.half_life=0", "music.half_life"),
+        ("music.beats_per_bar=0", "music.beats_per_bar"),
+        ('motion.zoom="1 + beat(t, 1, 2)"', "beat()"),
     ],
 )
 def test_bad_values_are_refused_with_the_setting_named(override, fragment):
