@@ -7,13 +7,29 @@ schedule counts beats; without a track, that setting is named in one line before
 from __future__ import annotations
 
 import re
-from dataclasses import fields, is_dataclass
-from pathlib import Path
+from dataclasses import dataclass, fields, is_dataclass
 
 from pipeline.animation.keyframes import MUSIC, parse_keyframes
 from pipeline.errors import UserError
 
 BEAT_UNITS = ("beats", "bars")
+
+
+@dataclass
+class MusicConfig:
+    half_life: float = 0.1  # seconds for a beat(t)/bar(t) pulse to fall to half; beat(t, 0.3) overrides it
+    beats_per_bar: int = 4  # beats in a bar: for bar(t) and layer_schedule.unit=bars (3 for a waltz)
+
+    def __post_init__(self) -> None:
+        if not self.half_life > 0:
+            raise UserError(f"music.half_life must be a positive number of seconds (0.1 is snappy), "
+                            f"got {self.half_life}")  # fmt: skip
+        if self.beats_per_bar < 1:
+            raise UserError(
+                f"music.beats_per_bar must be 1 or more (4 for most music), got {self.beats_per_bar}"
+            )
+
+
 _CALL = re.compile(r"\b(?:" + "|".join(MUSIC) + r")\s*\(")
 
 
@@ -34,9 +50,9 @@ def music_keys(config: object, prefix: str = "") -> dict[str, frozenset[str]]:
     return found
 
 
-def check_music_source(keys: dict[str, frozenset[str]], unit: str, audio: Path | None) -> None:
+def check_music_source(keys: dict[str, frozenset[str]], unit: str, has_sound: bool) -> None:
     """One line naming the setting when the soundtrack is asked for but there is none."""
-    if audio is not None:
+    if has_sound:
         return
     how = "set audio=path/to/track.wav (WAV, MP3, M4A or FLAC) or render a clip with sound"
     for key, needs in keys.items():

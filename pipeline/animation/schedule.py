@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pipeline.animation.signals import MusicSignals
-from pipeline.dreamer.vgg import check_layer_name, deepest
+from pipeline.dreamer.layers import check_layer_name, deepest
 from pipeline.errors import UserError
+
+if TYPE_CHECKING:  # the schema stays free of numpy; the render hands the analysed track in
+    from pipeline.animation.signals import MusicSignals
 
 UNITS = ("seconds", "frames", "fraction", "beats", "bars")
 

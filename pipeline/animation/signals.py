@@ -11,25 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.errors import UserError
+from pipeline.animation.music_needs import MusicConfig
 
 LEVELS = ("loud", "onset", "low", "mid", "high")  # per-frame signals, each 0..1 over the track
 PULSES = ("beat", "bar")  # 1 on a beat (bar: its first beat), halving every half-life seconds after it
-
-
-@dataclass
-class MusicConfig:
-    half_life: float = 0.1  # seconds for a beat(t)/bar(t) pulse to fall to half; beat(t, 0.3) overrides it
-    beats_per_bar: int = 4  # beats in a bar: for bar(t) and layer_schedule.unit=bars (3 for a waltz)
-
-    def __post_init__(self) -> None:
-        if not self.half_life > 0:
-            raise UserError(f"music.half_life must be a positive number of seconds (0.1 is snappy), "
-                            f"got {self.half_life}")  # fmt: skip
-        if self.beats_per_bar < 1:
-            raise UserError(
-                f"music.beats_per_bar must be 1 or more (4 for most music), got {self.beats_per_bar}"
-            )
 
 
 @dataclass(eq=False)  # hashed by identity: parsed keyframes bound to it are cached per render
@@ -40,8 +25,8 @@ class MusicSignals:
     levels: dict[str, np.ndarray]  # name in LEVELS -> one value per video frame, 0..1
     beats: np.ndarray  # seconds, increasing
     tempo: float  # beats per minute, fitted to the beats
-    half_life: float = 0.1  # seconds (MusicConfig.half_life)
-    beats_per_bar: int = 4
+    half_life: float = MusicConfig.half_life  # seconds
+    beats_per_bar: int = MusicConfig.beats_per_bar
 
     def __post_init__(self) -> None:
         # Pulses peak on the frame on screen when the beat sounds (frame i shows [i/fps, (i+1)/fps)),

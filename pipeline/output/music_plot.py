@@ -11,7 +11,7 @@ import numpy as np
 
 from pipeline.animation.signals import LEVELS, MusicSignals
 from pipeline.errors import UserError
-from pipeline.sources.image import write_atomically
+from pipeline.output.frames import write_atomically
 
 PLOT = "audio_analysis.png"
 

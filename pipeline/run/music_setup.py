@@ -8,28 +8,30 @@ import logging
 from pathlib import Path
 
 from pipeline.animation.keyframes import parse_keyframes
-from pipeline.animation.music_needs import BEAT_UNITS
+from pipeline.animation.music_needs import BEAT_UNITS, check_music_source
 from pipeline.animation.signals import MusicSignals
 from pipeline.config import RenderConfig
 from pipeline.output.music_plot import PLOT, plot_analysis
-from pipeline.sources.music import analyse_for_render
+from pipeline.run.music_cache import analyse_for_render
+from pipeline.run.plan import Plan
 
 log = logging.getLogger(__name__)
 
 
-def music_for_render(cfg: RenderConfig, out_dir: Path) -> MusicSignals | None:
+def music_for_render(cfg: RenderConfig, plan: Plan, out_dir: Path) -> MusicSignals | None:
     """The analysed track if any setting reads it (None otherwise: no analysis, no librosa needed)."""
     if not cfg.music_keys and cfg.layer_schedule.unit not in BEAT_UNITS:
         return None
-    signals = analyse_for_render(cfg.audio_source, cfg.fps, cfg.frame_count, out_dir, cfg.music)
+    # Composing refused a render with no possible sound; whether a clip has its own is known only now.
+    check_music_source(cfg.music_keys, cfg.layer_schedule.unit, plan.audio_source is not None)
+    audio = Path(plan.audio_source)
+    signals = analyse_for_render(audio, plan.fps, plan.frame_count, out_dir, cfg.music)
     curves = {
         key: parse_keyframes(functools.reduce(getattr, key.split("."), cfg), name=key, signals=signals)
         for key in cfg.music_keys
     }
-    plot = plot_analysis(signals, curves, cfg.frame_count, out_dir / PLOT)
-    log.info(
-        "soundtrack %s: %.1f BPM, %d beats; see %s", cfg.audio_source, signals.tempo, len(signals.beats), plot
-    )
+    plot = plot_analysis(signals, curves, plan.frame_count, out_dir / PLOT)
+    log.info("soundtrack %s: %.1f BPM, %d beats; see %s", audio, signals.tempo, len(signals.beats), plot)
     return signals
 
 

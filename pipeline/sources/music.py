@@ -1,47 +1,26 @@
-"""Analyse a render's soundtrack once: loudness, onsets, beats and tempo, band loudness, per video frame.
+"""Analyse a soundtrack: loudness, onsets, beats and tempo, band loudness, one value per video frame.
 
-The numbers are cached in the run directory (music.json, written atomically) and a resume reloads them,
-so every frame of a resumed render reads exactly what the first run read. librosa (the `music` extra)
-is imported only here, only when a render uses the track.
+librosa (the `music` extra) is imported only here, only when a render uses the track;
+pipeline.run.music_cache keeps the result in the run directory for a resume.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.animation.signals import LEVELS, MusicConfig, MusicSignals, fit_tempo
-from pipeline.errors import UserError
-from pipeline.ffmpeg import command, last_line
-from pipeline.sources.image import write_atomically
+from pipeline.animation.signals import fit_tempo
+from pipeline.errors import UserError, one_line
+from pipeline.ffmpeg import command
 
 log = logging.getLogger(__name__)
-CACHE = "music.json"
 RATE = 22050  # Hz: librosa's default analysis rate; beats and bands need nothing above 11 kHz
 HOP = 256  # samples between analysis frames (11.6 ms): well under one video frame at 60 fps
 BANDS = {"low": (0.0, 250.0), "mid": (250.0, 2000.0), "high": (2000.0, RATE / 2 + 1)}  # Hz
 INSTALL = "pip install -e '.[music]'"
-
-
-def analyse_for_render(
-    audio_path: Path, fps: float, frame_count: int, run_dir: Path, music: MusicConfig | None = None
-) -> MusicSignals:
-    """The track's signals for this render: the run directory's cached analysis if it matches (a resume),
-    else a fresh one, cached first. Both paths return what the cache file says, so they agree exactly."""
-    music, cache = music or MusicConfig(), run_dir / CACHE
-    record = _load(cache, fps, frame_count)
-    if record is None:
-        record = analyse(decode_mono(audio_path), fps, frame_count)
-        record = {"source": str(audio_path), **record}
-        write_atomically(cache, json.dumps(record).encode())
-        record = _load(cache, fps, frame_count)
-    levels = {name: np.asarray(record[name], dtype=np.float64) for name in LEVELS}
-    beats = np.asarray(record["beats"], dtype=np.float64)
-    return MusicSignals(fps, levels, beats, record["tempo"], music.half_life, music.beats_per_bar)
 
 
 def decode_mono(path: Path) -> np.ndarray:
@@ -50,7 +29,7 @@ def decode_mono(path: Path) -> np.ndarray:
     result = subprocess.run(command(*args), capture_output=True)
     samples = np.frombuffer(result.stdout, dtype="<f4")
     if result.returncode != 0 or samples.size == 0:
-        reason = last_line(result.stderr) if result.returncode else "no sound in it"
+        reason = one_line(result.stderr, last=True) if result.returncode else "no sound in it"
         raise UserError(f"audio: ffmpeg cannot read a sound track from {path} ({reason}); "
                         "pass a WAV, MP3, M4A or FLAC file with sound")  # fmt: skip
     return samples
@@ -114,13 +93,3 @@ def _per_frame(values: np.ndarray, fps: float, frame_count: int, peak: bool) -> 
         frames = np.divide(sums, counts, out=frames, where=counts > 0)
     top = frames.max(initial=0.0)
     return frames / top if top > 0 else frames
-
-
-def _load(cache: Path, fps: float, frame_count: int) -> dict | None:
-    """The cached analysis, if there is one for this frame rate and length."""
-    if not cache.is_file():
-        return None
-    record = json.loads(cache.read_text())
-    if record.get("fps") != fps or len(record.get("loud", ())) != frame_count:
-        return None
-    return record

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.sources import music
-from pipeline.sources.music import CACHE, analyse_for_render
+from pipeline.run import music_cache
+from pipeline.run.music_cache import CACHE, analyse_for_render
 from tests.output.test_video import _frames, encode
 
 pytest.importorskip("librosa")
@@ -111,7 +111,7 @@ def test_a_resume_reuses_the_cached_numbers(tmp_path, monkeypatch):
     record = json.loads((tmp_path / CACHE).read_text())
     record["tempo"], record["loud"][5] = 77.0, 0.123  # what a resume reads must be the file, not a redo
     (tmp_path / CACHE).write_text(json.dumps(record))
-    monkeypatch.setattr(music, "analyse", lambda *a: pytest.fail("analysed again instead of reusing"))
+    monkeypatch.setattr(music_cache, "analyse", lambda *a: pytest.fail("analysed again instead of reusing"))
     again = analyse_for_render(path, FPS, 72, tmp_path)
     assert again.tempo == 77.0 and again.levels["loud"][5] == 0.123
     np.testing.assert_array_equal(again.beats, first.beats)
