@@ -134,6 +134,12 @@ def test_beat_without_audio_is_one_line_naming_the_setting(tmp_path):
     assert result.returncode == 2 and not (tmp_path / "frames").exists()
 
 
+def test_beat_on_a_photo_without_audio_is_one_line_before_any_frame(tmp_path, music_inputs):
+    result = run_cli(*SETTINGS, f"input={music_inputs[1]}", f"hydra.run.dir={tmp_path}")
+    _assert_one_line_error(result, "motion.zoom", "beat(t)", "audio=")
+    assert result.returncode == 2 and not list(tmp_path.glob("frames/*.png"))
+
+
 @pytest.mark.parametrize("frames", ["frames=auto", "frames=4"])
 def test_an_audio_file_without_sound_is_one_line(tmp_path, music_inputs, frames):
     silent = tmp_path / "silent.mp4"
