@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import pytest
 import torch
@@ -11,9 +10,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from torch import nn
 
-from pipeline.config import RenderConfig, register_configs
-
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+from pipeline.config import CONF_DIR, RenderConfig, register_configs
 
 # Small enough for 2 CPU cores, big enough for conv5 layers at 2 octaves.
 TINY = [
@@ -37,7 +34,7 @@ def compose_config(*overrides: str) -> RenderConfig:
 
 
 @pytest.fixture(scope="session")
-def click_wav(tmp_path_factory) -> Path:
+def click_wav(tmp_path_factory):
     """4 s of metronome clicks at 120 BPM (the first at 0.3 s): a soundtrack for music renders."""
     from tests.sources.test_music import click_track
 

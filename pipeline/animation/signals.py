@@ -6,7 +6,6 @@ numbers, so it needs no audio library and a resume that reloads them gets the ve
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,15 +61,3 @@ class MusicSignals:
     def at_frame(self, names: set[str] | frozenset[str], t: float) -> dict[str, float]:
         """The values the manifest records for one frame (defaults for optional arguments)."""
         return {name: round(self.value(name, t), 6) for name in sorted(names)}
-
-
-def fit_tempo(beats: np.ndarray, fallback: float) -> float:
-    """Tempo from the beats themselves: a least-squares line through (beat number, time), numbered by
-    the median gap so a missed beat keeps its place. Averaging over the whole track beats the tempo
-    estimate's lag quantisation (about 1% at 93 BPM)."""
-    if len(beats) < 3:
-        return fallback
-    gap = float(np.median(np.diff(beats)))
-    numbers = np.round((beats - beats[0]) / gap)
-    slope = np.polyfit(numbers, beats, 1)[0]
-    return 60.0 / slope if slope > 0 and math.isfinite(slope) else fallback

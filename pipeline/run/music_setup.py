@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.animation.keyframes import parse_keyframes
 from pipeline.animation.music_needs import BEAT_UNITS, check_music_source
-from pipeline.animation.signals import MusicSignals
+from pipeline.animation.signals import LEVELS, MusicSignals
 from pipeline.config import RenderConfig
 from pipeline.output.music_plot import PLOT, plot_analysis
 from pipeline.run.music_cache import analyse_for_render
@@ -30,9 +30,21 @@ def music_for_render(cfg: RenderConfig, plan: Plan, out_dir: Path) -> MusicSigna
         key: parse_keyframes(functools.reduce(getattr, key.split("."), cfg), name=key, signals=signals)
         for key in cfg.music_keys
     }
-    plot = plot_analysis(signals, curves, plan.frame_count, out_dir / PLOT)
+    plot = _plot(signals, curves, plan.frame_count, out_dir / PLOT)
     log.info("soundtrack %s: %.1f BPM, %d beats; see %s", audio, signals.tempo, len(signals.beats), plot)
     return signals
+
+
+def _plot(signals: MusicSignals, curves: dict, frames: int, path: Path) -> Path:
+    """audio_analysis.png: every signal and every setting that reads them, at each frame's time."""
+    times = [index / signals.fps for index in range(frames)]
+    lines = {f"{name}(t)": signals.levels[name] for name in LEVELS}
+    lines["beat(t)"] = [signals.value("beat", t) for t in times]
+    beats = signals.beats[signals.beats < frames / signals.fps]
+    title = (f"soundtrack: {signals.tempo:.1f} BPM, {len(signals.beats)} beats  (lines: beats, thick: "
+             f"first beat of a bar of {signals.beats_per_bar})")  # fmt: skip
+    values = {key: [curve(t) for t in times] for key, curve in curves.items()}
+    return plot_analysis(path, times, lines, values, beats, beats[:: signals.beats_per_bar], title)
 
 
 def music_record(signals: MusicSignals | None, cfg: RenderConfig, t: float) -> dict:

@@ -5,7 +5,8 @@ import pytest
 
 from pipeline.animation.keyframes import parse_keyframes
 from pipeline.animation.schedule import LayerSchedule, LayerScheduleConfig, StageConfig
-from pipeline.animation.signals import MusicSignals, fit_tempo
+from pipeline.animation.signals import MusicSignals
+from pipeline.sources.music import fit_tempo
 
 FPS = 10.0
 BEATS = np.array([0.25, 0.75, 1.25, 1.75, 2.25])  # 120 BPM from 0.25 s: on screen in frames 2, 7, 12 ...
