@@ -90,7 +90,10 @@ def test_the_zoom_kicks_on_beat_frames_in_the_manifest_and_in_the_frames(rendere
 
 
 def test_a_beats_schedule_switches_layer_on_the_third_beat(rendered):
-    layers = [list(r["layers"]) for r in read_manifest(rendered)]
+    records = read_manifest(rendered)
+    layers = [list(r["layers"]) for r in records]
+    positions = [r["music"]["beat_position"] for r in records]  # beats heard by each frame's end
+    assert positions[CLICK_FRAMES[2] - 1] < 2 <= positions[CLICK_FRAMES[2]]
     assert layers[: CLICK_FRAMES[2]] == [["conv1_1"]] * CLICK_FRAMES[2]
     assert layers[CLICK_FRAMES[2] :] == [["conv2_1"]] * (16 - CLICK_FRAMES[2])
 

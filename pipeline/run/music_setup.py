@@ -53,5 +53,6 @@ def music_record(signals: MusicSignals | None, cfg: RenderConfig, t: float) -> d
         return {}
     record = signals.at_frame(frozenset().union(*cfg.music_keys.values()), t)
     if cfg.layer_schedule.unit in BEAT_UNITS:
-        record["beat_position"] = round(signals.beat_position(t), 6)
+        # beats heard by the end of this frame's time on screen: what the schedule counts
+        record["beat_position"] = round(signals.beat_position(t + (1 - 1e-6) / signals.fps), 6)
     return {"music": record}
