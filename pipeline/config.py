@@ -17,6 +17,7 @@ from omegaconf import OmegaConf
 from pipeline.animation.coherence_config import CoherenceConfig
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.animation.motion_config import MotionConfig
+from pipeline.animation.music_needs import MusicConfig, check_music_source, music_keys
 from pipeline.animation.schedule import LayerScheduleConfig
 from pipeline.dreamer.layers import check_layer_name, conv_layer_names
 from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
@@ -69,6 +70,9 @@ class RenderConfig(DreamerConfig):
     coherence: CoherenceConfig = field(default_factory=CoherenceConfig)  # clips only: frame-to-frame carry
     video: VideoConfig = field(default_factory=VideoConfig)
     audio: str | None = None  # sound track (WAV/MP3/M4A/FLAC) as AAC; null: a clip's own; "none": silent
+    music: MusicConfig = field(
+        default_factory=MusicConfig
+    )  # how beat(t), bar(t) and unit=bars read the track
     preview_every: int = 10  # refresh preview.jpg every this many frames (0: never)
     contact_sheet: bool = True  # write contact_sheet.jpg (12 evenly spaced, captioned frames) at the end
     resume: str | None = None  # a run directory to continue from its last saved frame (its settings apply)
@@ -86,8 +90,17 @@ class RenderConfig(DreamerConfig):
         if self.fps <= 0 or fps_fraction(self.fps) <= 0:  # the encoder's rate is a fraction n/d, d <= 1000
             raise UserError(f"fps must be at least 0.01 (24, 30 or 60 are typical), got {self.fps}")
         self.frame_limit()
+        self.music_keys = music_keys(self)  # settings that read the soundtrack: key -> functions called
+        check_music_source(self.music_keys, self.layer_schedule.unit, self.may_have_sound())
         if self.preview_every < 0:
             raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
+
+    def may_have_sound(self) -> bool:
+        """Whether a sound track can come. No file is read: whether the input is a clip with sound is
+        the plan's to find out (and the render set-up refuses music settings then, in the same words)."""
+        if self.audio is not None:
+            return self.audio.strip().lower() != "none"
+        return self.input is not None
 
     def frame_limit(self) -> int | None:
         """`frames` as a number, or None for "auto"."""

@@ -45,6 +45,14 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(scope="session")
+def click_wav(tmp_path_factory):
+    """4 s of metronome clicks at 120 BPM (the first at 0.3 s): a soundtrack for music renders."""
+    from tests.sources.test_music import click_track
+
+    return click_track(tmp_path_factory.mktemp("music") / "clicks.wav", 120, 4.0)[0]
+
+
 @pytest.fixture
 def tiny_config():
     return compose_config

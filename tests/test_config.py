@@ -4,6 +4,7 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
+from pipeline.animation.keyframes import parse_keyframes
 from pipeline.errors import UserError
 from tests.conftest import CONF_DIR, compose_config
 
@@ -16,16 +17,30 @@ def test_presets_exist():
     assert "deep" in _presets("layer_schedule") and "zoom" in _presets("motion")
 
 
+MUSIC_PRESETS = {"layer_schedule=bars", "motion=pulse"}  # they read the soundtrack: audio=... needed
+
+
+def _with_audio(preset, track):
+    return [preset, f"audio={track}"] if preset in MUSIC_PRESETS else [preset]
+
+
 @pytest.mark.parametrize("preset", _presets("layer_schedule"))
-def test_every_layer_schedule_composes(preset):
-    cfg = compose_config(f"layer_schedule={preset}")
+def test_every_layer_schedule_composes(preset, click_wav):
+    cfg = compose_config(*_with_audio(f"layer_schedule={preset}", click_wav))
     assert cfg.layer_schedule.deepest_layer()
 
 
 @pytest.mark.parametrize("preset", _presets("motion"))
-def test_every_motion_preset_composes(preset):
-    cfg = compose_config(f"motion={preset}")
-    assert float(cfg.motion.zoom.split(":")[-1].strip("() ")) > 0 or ":" in cfg.motion.zoom
+def test_every_motion_preset_composes(preset, click_wav):
+    cfg = compose_config(*_with_audio(f"motion={preset}", click_wav))
+    assert parse_keyframes(cfg.motion.zoom)(0.0) > 0
+
+
+@pytest.mark.parametrize("preset", sorted(MUSIC_PRESETS))
+def test_music_presets_without_audio_name_the_setting(preset):
+    with pytest.raises(UserError, match="audio=") as error:
+        compose_config(preset)
+    assert preset.split("=")[0] in str(error.value) and "\n" not in str(error.value)
 
 
 def test_defaults_are_the_documented_ones():
@@ -68,6 +83,9 @@ def test_wrong_type_fails_at_compose_time():
         ("device=gpu", "device"),
         ("dream.octave_scale=0.9", "octave_scale"),
         ("layer_schedule.layer=conv6_1", "conv6_1"),
+        ("music.half_life=0", "music.half_life"),
+        ("music.beats_per_bar=0", "music.beats_per_bar"),
+        ('motion.zoom="1 + beat(t, 1, 2)"', "beat()"),
     ],
 )
 def test_bad_values_are_refused_with_the_setting_named(override, fragment):
@@ -80,11 +98,11 @@ def _all_presets():
 
 
 @pytest.mark.parametrize("preset", _all_presets())
-def test_every_preset_renders_two_tiny_frames(preset, tmp_path):
+def test_every_preset_renders_two_tiny_frames(preset, tmp_path, click_wav):
     from pipeline.output.video import probe
     from pipeline.render import render
 
-    cfg = compose_config(preset, "frames=2")
+    cfg = compose_config(*_with_audio(preset, click_wav), "frames=2")
     path = render(cfg, tmp_path)
     assert probe(path)["frames"] == 2
     assert len(list((tmp_path / "frames").glob("*.png"))) == 2
@@ -93,3 +111,4 @@ def test_every_preset_renders_two_tiny_frames(preset, tmp_path):
 def test_issue_presets_are_all_there():
     assert {"single", "shallow", "deep", "all_layers", "cycle"} <= set(_presets("layer_schedule"))
     assert {"still", "zoom", "zoom_rotate", "spiral", "drift"} <= set(_presets("motion"))
+    assert {"layer_schedule=bars", "motion=pulse"} <= set(_all_presets())

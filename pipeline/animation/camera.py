@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from pipeline.animation.keyframes import Keyframed, parse_keyframes
+from pipeline.animation.keyframes import Keyframed, Signals, parse_keyframes
 from pipeline.animation.motion_config import BORDER_NAMES, CURVES, MotionConfig
 from pipeline.errors import UserError
 
@@ -18,11 +18,14 @@ class Camera:
     """Turns per-second rates into the warp between frame t and the next one (`rate ** (1/fps)` for
     zoom, `rate / fps` for the rest), so a video moves the same at 24 and 60 fps."""
 
-    def __init__(self, cfg: MotionConfig, fps: float, width: int, height: int):
+    def __init__(
+        self, cfg: MotionConfig, fps: float, width: int, height: int, signals: Signals | None = None
+    ):
         self.fps, self.width, self.height = fps, width, height
         self.border, self.cover = BORDERS[cfg.border], cfg.cover
         self.curves: dict[str, Keyframed] = {
-            name: parse_keyframes(getattr(cfg, name), name=f"motion.{name}") for name in CURVES
+            name: parse_keyframes(getattr(cfg, name), name=f"motion.{name}", signals=signals)
+            for name in CURVES
         }
 
     def values_at(self, t: float) -> dict[str, float]:

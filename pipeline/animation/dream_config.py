@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.animation.keyframes import parse_keyframes
+from pipeline.animation.keyframes import Signals, parse_keyframes
 from pipeline.dreamer.settings import DreamParams
 from pipeline.errors import UserError
 
@@ -56,7 +56,7 @@ class DreamConfig:
         self.at(0.0, first_frame=True)  # parses the keyframes and checks the first values
         self.at(0.0, first_frame=False)
 
-    def at(self, t: float, first_frame: bool = True) -> DreamParams:
+    def at(self, t: float, first_frame: bool = True, signals: Signals | None = None) -> DreamParams:
         """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds."""
         octaves = self.octaves if first_frame or self.frame_octaves is None else self.frame_octaves
         name, text = ("dream.steps", self.steps)
@@ -65,8 +65,8 @@ class DreamConfig:
         lr_name, lr_text = ("dream.lr", self.lr)
         if not first_frame and self.frame_lr is not None:
             lr_name, lr_text = ("dream.frame_lr", self.frame_lr)
-        steps = _curve(text, name=name)(t)
-        lr = _curve(lr_text, name=lr_name)(t)
+        steps = _curve(text, name=name, signals=signals)(t)
+        lr = _curve(lr_text, name=lr_name, signals=signals)(t)
         if not (math.isfinite(steps) and 0.5 <= steps < MAX_STEPS + 0.5):
             raise UserError(f"{name} must be 1..{MAX_STEPS} steps per octave, but is {steps:g} at t={t:g}s")
         if not (math.isfinite(lr) and lr > 0):
@@ -76,11 +76,11 @@ class DreamConfig:
             octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing, self.tile_pixels, self.tile
         )
 
-    def check_over(self, fps: float, frames: int) -> None:
+    def check_over(self, fps: float, frames: int, signals: Signals | None = None) -> None:
         """Evaluate the keyframed strength at every frame's time, so a value that leaves its range late
         in the video (or would hang a frame) is refused before the first frame, not when reached."""
         for index in range(frames):
-            self.at(index / fps, first_frame=index == 0)
+            self.at(index / fps, first_frame=index == 0, signals=signals)
 
     @property
     def most_octaves(self) -> int:

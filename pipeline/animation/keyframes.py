@@ -10,6 +10,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from pipeline.errors import UserError
 
@@ -21,6 +22,10 @@ _FUNCS: dict[str, tuple[Callable[..., float], int, int]] = {
 }
 _FUNCS |= {"abs": (abs, 1, 1), "min": (min, 2, 64), "max": (max, 2, 64)}
 _FUNCS["clamp"] = (lambda x, lo, hi: min(max(x, lo), hi), 3, 3)
+# Functions of the soundtrack: name -> (fewest args, most args). The parser only names them; a render binds
+# the analysed track (pipeline/animation/signals.py) to what it parsed. Unbound, every signal reads 0.
+MUSIC: dict[str, tuple[int, int]] = {n: (1, 1) for n in ("loud", "onset", "low", "mid", "high", "phase")}
+MUSIC |= {"beat": (1, 2), "bar": (1, 2)}
 _CONSTS = {"pi": math.pi, "e": math.e}
 # math.pow, not **: it raises instead of returning a complex number for (-8) ** (1/3)
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
@@ -28,11 +33,26 @@ _BINOPS |= {ast.Pow: math.pow, ast.Mod: operator.mod}
 _EASINGS: dict[str, Fn] = {"linear": lambda u: u, "smooth": lambda u: u * u * (3 - 2 * u)}
 _EASINGS |= {"ease_in": lambda u: u * u, "ease_out": lambda u: 1 - (1 - u) ** 2}
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-_ALLOWED = "allowed: numbers, t, pi, e, + - * / ** %, parentheses, " + ", ".join(f"{f}()" for f in _FUNCS)
+_ALLOWED = "allowed: numbers, t, pi, e, + - * / ** %, parentheses, " + ", ".join(
+    f"{f}()" for f in [*_FUNCS, *MUSIC]
+)
 _KEY_EX = 'as in "0:(1.02), 4:(1.05)"'
 _EXPR_EX = 'as in "1.05" or "1.02 + 0.01*sin(t)"'
 _EASE_EX = 'as in "0:(1.0), 4:(1.1) | smooth"'
 _KINDS = {"Attribute": "attribute access", "Subscript": "indexing", "Compare": "a comparison"}
+
+
+class Signals(Protocol):
+    """What music functions read at render time (pipeline.animation.signals.MusicSignals)."""
+
+    def value(self, name: str, t: float, *args: float) -> float: ...
+
+
+class _Silence:
+    """Before a render binds its analysed track (config validation, tests): silence, every signal 0."""
+
+    def value(self, name: str, t: float, *args: float) -> float:
+        return 0.0
 
 
 class _Bad(Exception):
@@ -70,8 +90,9 @@ def _safe(fn: Fn, t: float) -> tuple[float, str]:
         return math.nan, str(err) or type(err).__name__
 
 
-def _compile(src: str, start: int, what: str) -> tuple[str, Fn, bool]:
-    """Check `src` against the whitelist once and build a closure; returns (text, fn, uses_t)."""
+def _compile(src: str, start: int, what: str, env: Signals) -> tuple[str, Fn, bool, frozenset[str]]:
+    """Check `src` against the whitelist once and build a closure; returns (text, fn, uses_t, music
+    functions used). Music functions read `env` when called, so they count as depending on t."""
     start += len(src) - len(src.lstrip())
     if not (src := src.strip()):
         raise _Bad(f"{what} is empty, {_EXPR_EX}")
@@ -80,7 +101,7 @@ def _compile(src: str, start: int, what: str) -> tuple[str, Fn, bool]:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         col, msg = start + (getattr(err, "offset", None) or 1), getattr(err, "msg", None) or err
         raise _Bad(f"{what} {_quote(src)} has a syntax error near column {col} ({msg}), {_EXPR_EX}") from None
-    uses_t = False
+    uses_t, music = False, set()
 
     def build(node: ast.AST, depth: int = 0) -> Fn:
         nonlocal uses_t
@@ -99,17 +120,22 @@ def _compile(src: str, start: int, what: str) -> tuple[str, Fn, bool]:
             op, a, b = _BINOPS[type(node.op)], build(node.left, depth + 1), build(node.right, depth + 1)
             return lambda t: op(a(t), b(t))
         fname = node.func.id if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) else None
-        if isinstance(node, ast.Name) or (fname and fname not in _FUNCS):
+        if isinstance(node, ast.Name) or (fname and fname not in _FUNCS and fname not in MUSIC):
             kind = f'function "{fname}"' if fname else f'name "{node.id}"'
             raise _Bad(f"{what} uses unknown {kind} {where}, {_ALLOWED}")
         if fname:
-            fn, lo, hi = _FUNCS[fname]
+            fn, lo, hi = (
+                _FUNCS[fname] if fname in _FUNCS else (functools.partial(env.value, fname), *MUSIC[fname])
+            )
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
                 raise _Bad(f'{what}: {fname}() {where} takes positional arguments only, as in "max(t, 1)"')
             if not lo <= len(node.args) <= hi:
-                want = f"{lo}" if lo == hi else f"at least {lo}"
+                want = f"{lo}" if lo == hi else f"{lo} or {hi}" if hi == lo + 1 else f"at least {lo}"
                 raise _Bad(f"{what}: {fname}() {where} takes {want} argument(s), not {len(node.args)}")
             args = [build(a, depth + 1) for a in node.args]
+            if fname in MUSIC:
+                music.add(fname)
+                uses_t = True  # the track changes over time even where the argument is a constant
             return lambda t: float(fn(*[a(t) for a in args]))
         kind = type(node.value if isinstance(node, ast.Constant) else node).__name__
         kind = _KINDS.get(kind, kind.lower())
@@ -122,7 +148,7 @@ def _compile(src: str, start: int, what: str) -> tuple[str, Fn, bool]:
         if why:
             raise _Bad(f"{what} {_quote(src)} cannot be computed: {why}, {_EXPR_EX}")
         fn = lambda t: v  # noqa: E731
-    return src, fn, uses_t
+    return src, fn, uses_t, frozenset(music)
 
 
 @dataclass(frozen=True)
@@ -136,6 +162,8 @@ class Keyframed:
     _fns: tuple[Fn, ...] = field(repr=False, compare=False)
     _easing: str = field(repr=False, compare=False)
     _fixed: bool = field(repr=False, compare=False)
+    needs: frozenset[str] = frozenset()  # music functions it calls, e.g. {"beat"}: the render must analyse
+    signals: Signals | None = field(default=None, repr=False, compare=False)  # what they read; None: silence
 
     def __call__(self, t: float) -> float:
         """Hold the first/last value outside the keyframes, blend neighbours (eased) between them."""
@@ -160,20 +188,26 @@ class Keyframed:
         return self._fixed
 
     def __reduce__(self) -> tuple[Callable[..., Keyframed], tuple[str]]:
-        return functools.partial(parse_keyframes, name=self.name), (self.text,)
+        return functools.partial(parse_keyframes, name=self.name, signals=self.signals), (self.text,)
 
 
-def parse_keyframes(text: str | int | float, *, name: str = "value") -> Keyframed:
-    """Read one setting once, at config time, so every mistake is reported before rendering starts."""
+def parse_keyframes(
+    text: str | int | float, *, name: str = "value", signals: Signals | None = None
+) -> Keyframed:
+    """Read one setting once, at config time, so every mistake is reported before rendering starts.
+
+    Music functions read `signals` (the render's analysed track); without it they read silence (0),
+    which is what config validation sees. `needs` says which ones the text calls."""
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
         raise UserError(f"{name}: expected a number or keyframe string, not {_quote(repr(text))}, {_KEY_EX}")
     try:
-        return _parse(str(text), name)
+        return _parse(str(text), name, signals)
     except _Bad as bad:
         raise UserError(f"{name}: cannot read {_quote(str(text))}: {bad}") from None
 
 
-def _parse(text: str, name: str) -> Keyframed:
+def _parse(text: str, name: str, signals: Signals | None) -> Keyframed:
+    env = signals if signals is not None else _Silence()
     if not text.strip():
         raise _Bad(f"the value is empty, expected a number, an expression of t or keyframes, {_KEY_EX}")
     if len(parts := _split(text, 0, "|")) > 2:
@@ -187,17 +221,17 @@ def _parse(text: str, name: str) -> Keyframed:
             raise _Bad(f"{len(entries)} values separated by commas but no keyframe times, {_KEY_EX}")
         if len(parts) == 2:
             raise _Bad(f'easing "{easing}" needs keyframes, {_EASE_EX}')
-        src, fn, uses_t = _compile(*parts[0], "the value")
-        return Keyframed(text, name, (0.0,), (src,), (fn,), easing, not uses_t)
+        src, fn, uses_t, needs = _compile(*parts[0], "the value", env)
+        return Keyframed(text, name, (0.0,), (src,), (fn,), easing, not uses_t, needs, signals)
     keys: list[tuple[float, str, Fn, bool]] = []
     for k, (part, start) in enumerate(entries, 1):
-        keys.append(_keyframe(k, part, start, keys[-1][0] if keys else -1.0))
-    times, srcs, fns, flags = zip(*keys, strict=True)
+        keys.append(_keyframe(k, part, start, keys[-1][0] if keys else -1.0, env))
+    times, srcs, fns, flags, needs = zip(*keys, strict=True)
     fixed = not any(flags) and len({f(0.0) for f in fns}) == 1
-    return Keyframed(text, name, times, srcs, fns, easing, fixed)
+    return Keyframed(text, name, times, srcs, fns, easing, fixed, frozenset().union(*needs), signals)
 
 
-def _keyframe(k: int, part: str, start: int, prev: float) -> tuple[float, str, Fn, bool]:
+def _keyframe(k: int, part: str, start: int, prev: float, env: Signals) -> tuple:
     """Read keyframe number k, "T:(EXPR)", whose text starts at column `start` of the whole string."""
     if not part.strip():
         raise _Bad(f"keyframe {k} is empty (stray comma?), {_KEY_EX}")
@@ -223,4 +257,4 @@ def _keyframe(k: int, part: str, start: int, prev: float) -> tuple[float, str, F
         extra = _quote(inner[end:].strip())
         raise _Bad(f"keyframe {k} has {extra} after its closing parenthesis (missing comma?), {_KEY_EX}")
     col = start + vstart + len(raw) - len(raw.lstrip()) + 1
-    return (tk, *_compile(inner[1:-1], col, f"keyframe {k} value"))
+    return (tk, *_compile(inner[1:-1], col, f"keyframe {k} value", env))

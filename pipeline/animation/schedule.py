@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pipeline.dreamer.layers import check_layer_name, deepest
 from pipeline.errors import UserError
 
-UNITS = ("seconds", "frames", "fraction")
+if TYPE_CHECKING:  # the schema stays free of numpy; the render hands the analysed track in
+    from pipeline.animation.signals import MusicSignals
+
+UNITS = ("seconds", "frames", "fraction", "beats", "bars")
 
 
 @dataclass
@@ -20,7 +24,9 @@ class StageConfig:
 
 @dataclass
 class LayerScheduleConfig:
-    unit: str = "seconds"  # unit of `at` and `crossfade`: seconds | frames | fraction (of the whole video)
+    # unit of `at` and `crossfade`: seconds | frames | fraction (of the whole video) | beats | bars (of the
+    # soundtrack, counted from its first detected beat; music.beats_per_bar beats to a bar)
+    unit: str = "seconds"
     crossfade: float = 0.0  # how long each stage takes to fade in over the previous one, in `unit`
     layer: str | None = None  # shortcut: dream this one layer for the whole video (stages are ignored)
     stages: list[StageConfig] = field(default_factory=lambda: [StageConfig(at=0.0, layers={"conv4_2": 1.0})])
@@ -68,16 +74,28 @@ def _check_stage(stage: StageConfig, where: str) -> None:
 
 
 class LayerSchedule:
-    """Layer weights for any frame of a video of `frames` frames at `fps`."""
+    """Layer weights for any frame of a video of `frames` frames at `fps`; `beats` and `bars` count the
+    analysed soundtrack's beats (`music`), carried on at its tempo beyond the last one detected."""
 
-    def __init__(self, cfg: LayerScheduleConfig, fps: float, frames: int):
-        self.cfg, self.stages = cfg, cfg.resolved_stages()
+    def __init__(self, cfg: LayerScheduleConfig, fps: float, frames: int, music: MusicSignals | None = None):
+        self.cfg, self.stages, self.fps, self.music = cfg, cfg.resolved_stages(), fps, music
         self.starts = [stage.at for stage in self.stages]  # increasing (checked): found by bisection
-        self.per_frame = {"seconds": 1.0 / fps, "frames": 1.0, "fraction": 1.0 / frames}[cfg.unit]
+        if cfg.unit in ("beats", "bars") and music is None:
+            raise ValueError("a beats/bars schedule needs the analysed soundtrack")  # config checks first
+        self.per_frame = {"seconds": 1.0 / fps, "frames": 1.0, "fraction": 1.0 / frames}.get(cfg.unit, 0.0)
+
+    def position(self, frame_index: int) -> float:
+        """Where a frame sits on the schedule's time line, in its unit."""
+        if self.music is None or self.cfg.unit not in ("beats", "bars"):
+            return frame_index * self.per_frame
+        # The beats heard by the end of this frame's time on screen: a stage at beat N starts on the
+        # frame shown while beat N sounds, the frame beat(t) peaks on.
+        beats = self.music.beat_position((frame_index + 1 - 1e-6) / self.fps)
+        return beats / self.music.beats_per_bar if self.cfg.unit == "bars" else beats
 
     def weights_at(self, frame_index: int) -> dict[str, float]:
         """The active stage's weights, blended with the previous stage's while it fades in."""
-        t = frame_index * self.per_frame
+        t = self.position(frame_index)
         # the last stage that has started; a binary search, so a long video over 10,000 stages stays
         # linear overall (a scan of every stage per frame was frames x stages)
         current = max(bisect.bisect_right(self.starts, t) - 1, 0)

@@ -23,6 +23,7 @@ from pipeline.output.manifest import frame_record
 from pipeline.output.pages.run_page import RunPage
 from pipeline.output.previews import write_contact_sheet
 from pipeline.output.video import Mp4Writer
+from pipeline.run.music_setup import music_for_render, music_record
 from pipeline.run.plan import Plan
 from pipeline.run.preflight import check_disk
 from pipeline.run.setup import check_dreamer, load_network
@@ -38,16 +39,17 @@ class Renderer:
 
     def __init__(self, cfg: RenderConfig, plan: Plan, out_dir: Path):
         self.cfg, self.plan, self.out_dir = cfg, plan, out_dir
-        self.schedule = LayerSchedule(cfg.layer_schedule, plan.fps, plan.frame_count)
         deepest = cfg.layer_schedule.deepest_layer()
         device = check_dreamer(cfg, plan.height, plan.width, deepest, cfg.dream.most_octaves)
-        self.camera = Camera(cfg.motion, plan.fps, plan.width, plan.height)
-        cfg.dream.check_over(plan.fps, plan.frame_count)  # keyframed values at every frame, up front
-        self.camera.check_over(plan.frame_count)
         self.frames_dir = out_dir / "frames"
         if cfg.resume is None and any(self.frames_dir.glob("*.png")):
             raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
         self.frames_dir.mkdir(parents=True, exist_ok=True)
+        self.signals = music_for_render(cfg, plan, out_dir)  # the soundtrack, if a setting reads it
+        self.schedule = LayerSchedule(cfg.layer_schedule, plan.fps, plan.frame_count, self.signals)
+        self.camera = Camera(cfg.motion, plan.fps, plan.width, plan.height, self.signals)
+        cfg.dream.check_over(plan.fps, plan.frame_count, self.signals)  # keyframed values at every frame
+        self.camera.check_over(plan.frame_count)
         check_disk(out_dir, plan.frame_count, plan.width, plan.height)
         self.video_path = out_dir / cfg.video.filename
         self.page = RunPage(out_dir, cfg.video.filename, plan.frame_count, plan.fps)  # index.html
@@ -85,11 +87,12 @@ class Renderer:
         `should_stop` says yes between two steps."""
         started, t = time.perf_counter(), index / self.plan.fps
         weights = self.schedule.weights_at(index)
-        params = self.cfg.dream.at(t, first_frame=index == 0)
+        params = self.cfg.dream.at(t, first_frame=index == 0, signals=self.signals)
         stats: dict = {}
         dreamed = self.dreamer.dream(frame, weights, params, index, stats, should_stop=should_stop)
         decoded = self.network.space.decode(dreamed)
-        return decoded, frame_record(index, t, weights, self.camera.values_at(t), params, stats, started)
+        record = frame_record(index, t, weights, self.camera.values_at(t), params, stats, started)
+        return decoded, {**record, **music_record(self.signals, self.cfg, t)}
 
     def finish(self, frames: int) -> None:
         if frames and self.cfg.contact_sheet:

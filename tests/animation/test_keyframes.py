@@ -156,7 +156,7 @@ def test_immutable_equal_and_picklable() -> None:
         ("0:(1)+(2), 4:(3)", ["keyframe 1", '"+(2)"', "after its closing parenthesis"]),
         ("0:(1) 4:(2)", ["keyframe 1", '"4:(2)"', "missing comma"]),
         ("1.02 + foo", ['"foo"', "column 8", "allowed", "sin()", "clamp()"]),
-        ("0:(1), 4:(bar(t))", ["keyframe 2 value", '"bar"', "column 11", "allowed", "sqrt()"]),
+        ("0:(1), 4:(baz(t))", ["keyframe 2 value", '"baz"', "column 11", "allowed", "sqrt()"]),
         ("0:(1), 4:(2) | bounce", ['"bounce"', "linear, smooth, ease_in, ease_out"]),
         ("0:(1) | smooth | linear", ['"|"']),
         ("1 | smooth", ['"smooth" needs keyframes']),
