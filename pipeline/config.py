@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from pipeline.animation.camera import MotionConfig
 from pipeline.animation.coherence import CoherenceConfig
+from pipeline.animation.colour import ColourConfig
 from pipeline.animation.schedule import LayerScheduleConfig
 from pipeline.dreamer.ascent import DreamConfig
 from pipeline.dreamer.device import check_device_name
@@ -39,6 +40,7 @@ class RenderConfig:
     layer_schedule: LayerScheduleConfig = field(default_factory=LayerScheduleConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
     coherence: CoherenceConfig = field(default_factory=CoherenceConfig)  # clips only: frame-to-frame carry
+    colour: ColourConfig = field(default_factory=ColourConfig)  # colour coherence: frames keep a reference's
     video: VideoConfig = field(default_factory=VideoConfig)
     audio: str | None = None  # sound track (WAV/MP3/M4A/FLAC) as AAC; null: a clip's own; "none": silent
     preview_every: int = 10  # refresh preview.jpg every this many frames (0: never)

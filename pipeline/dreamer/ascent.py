@@ -11,6 +11,7 @@ import torch
 from torchvision.transforms.v2 import functional as tvf
 
 from pipeline.animation.keyframes import parse_keyframes
+from pipeline.dreamer.objective import Objective, as_objective, score_map
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.tiles import tiled_gradient
@@ -22,7 +23,8 @@ _curve = lru_cache(maxsize=256)(parse_keyframes)
 # A feature extractor: image (N, 3, H, W) and layer names -> {layer: activation}. VGG19 taps in
 # production, a toy net in tests.
 Features = Callable[[torch.Tensor, Iterable[str]], dict[str, torch.Tensor]]
-LayerWeights = Mapping[str, float]
+# {layer: weight} for the classic objective, or an Objective (channels, guides: dreamer/objective.py).
+LayerWeights = Mapping[str, float] | Objective
 
 
 @dataclass
@@ -42,8 +44,13 @@ class DreamConfig:
     # (exactly the same gradient; margins cost extra time, so smaller levels run whole).
     tile_pixels: int = 2_500_000  # pixels of a level above which it is tiled (1080p is 2.07 million)
     tile: int = 1024  # side of a tile in pixels, a multiple of 16 (memory grows with its square)
+    # Guided dreaming: grow the features of a guide image (per stage: layer_schedule.stages[i].guide).
+    guide: str | None = None  # image whose features every stage without its own guide dreams towards
+    guide_weight: float = 1.0  # 0..1: 0 plain DeepDream, 1 only the match to the guide's features
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.guide_weight <= 1.0:
+            raise UserError(f"dream.guide_weight must be between 0 and 1, got {self.guide_weight}")
         for name in ("octaves", "frame_octaves"):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -101,9 +108,11 @@ class DreamParams:
 
 
 def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:
-    """What DeepDream maximises: the weighted mean of squared activations of the chosen layers."""
-    activations = features(image, layer_weights.keys())
-    return sum(weight * activations[name].float().pow(2).mean() for name, weight in layer_weights.items())
+    """What DeepDream maximises: the weighted mean of squared activations of the chosen layers (or of
+    their chosen channels, or their match to a guide: see dreamer/objective.py)."""
+    goal = as_objective(layer_weights)
+    activations = features(image, goal.layers())
+    return sum(term.weight * score_map(activations[term.layer], term).mean() for term in goal.terms)
 
 
 def smooth(grad: torch.Tensor, sigma: float) -> torch.Tensor:

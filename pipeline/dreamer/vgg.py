@@ -94,3 +94,13 @@ class FeatureTaps(nn.Module):
             for name in wanted.get(index, ()):
                 activations[name] = x
         return activations
+
+
+@cache
+def layer_width(name: str) -> int:
+    """How many channels the tap `name` has (VGG19: 64, 128, 256, 512, 512 by block), read from the
+    last conv at or before it."""
+    with torch.device("meta"):
+        features = build_vgg19_features()
+    convs = [m for m in features[: vgg19_taps()[name] + 1] if isinstance(m, nn.Conv2d)]
+    return convs[-1].out_channels

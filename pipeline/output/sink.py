@@ -11,6 +11,7 @@ import numpy as np
 
 from pipeline.output.manifest import Manifest
 from pipeline.output.previews import save_jpeg
+from pipeline.output.quality import quality
 from pipeline.output.video import Mp4Writer
 from pipeline.run.checkpoint import Checkpoint, save_checkpoint
 from pipeline.sources.image import save_png
@@ -39,6 +40,7 @@ class FrameSink:
         self.video.write(dreamed)
         if self.preview_every and index % self.preview_every == 0:
             save_jpeg(self.run_dir / PREVIEW, dreamed)
+        record = {**record, "quality": quality(dreamed)}  # here, off the dreamer's path
         self.manifest.append({**record, "write_seconds": round(time.perf_counter() - started, 4)})
         save_checkpoint(self.run_dir, Checkpoint(index + 1, next_input))
 

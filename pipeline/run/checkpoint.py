@@ -52,3 +52,23 @@ def load_checkpoint(run_dir: Path) -> Checkpoint | None:
     except (OSError, ValueError, KeyError) as error:
         raise UserError(f"resume: the saved state in {run_dir / STATE_DIR} is unreadable ({error})") from None
     return Checkpoint(int(record["next_index"]), frame)
+
+
+def save_state_array(run_dir: Path, name: str, array: np.ndarray) -> None:
+    """Another array a resume needs as it was (e.g. the colour reference), atomically, as state/<name>.npy."""
+    folder = run_dir / STATE_DIR
+    folder.mkdir(exist_ok=True)
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    write_atomically(folder / f"{name}.npy", buffer.getvalue())
+
+
+def load_state_array(run_dir: Path, name: str) -> np.ndarray | None:
+    """What save_state_array wrote, or None when it never did."""
+    path = run_dir / STATE_DIR / f"{name}.npy"
+    if not path.is_file():
+        return None
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise UserError(f"resume: the saved state {path} is unreadable ({error})") from None

@@ -16,6 +16,7 @@ import torch
 
 from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
+from pipeline.animation.colour_match import ColourMatch
 from pipeline.animation.feeds import ClipFeed, ZoomFeed
 from pipeline.animation.schedule import LayerSchedule
 from pipeline.config import RenderConfig
@@ -30,11 +31,13 @@ from pipeline.errors import UserError
 from pipeline.output.manifest import read_manifest
 from pipeline.output.previews import contact_sheet
 from pipeline.output.video import Mp4Writer
-from pipeline.run.checkpoint import load_checkpoint
+from pipeline.run.checkpoint import load_checkpoint, load_state_array, save_state_array
 from pipeline.run.preflight import check_disk, check_memory
+from pipeline.run.steering import Steering
 from pipeline.sources.image import load_image, noise_image, read_png
 
 log = logging.getLogger(__name__)
+COLOUR_REFERENCE = "colour_reference"  # state/colour_reference.npy: the colours every frame is matched to
 
 
 class Renderer:
@@ -48,6 +51,7 @@ class Renderer:
         deepest = cfg.layer_schedule.deepest_layer()
         check_pyramid(cfg.height, cfg.width, cfg.dream.most_octaves, cfg.dream.octave_scale, deepest)
         self.camera = Camera(cfg.motion, cfg.fps, cfg.width, cfg.height)
+        self.steering = Steering(self.schedule, cfg.dream, (cfg.width, cfg.height))  # reads guide images
         self.frames_dir = out_dir / "frames"
         if cfg.resume is None and any(self.frames_dir.glob("*.png")):
             raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
@@ -74,18 +78,33 @@ class Renderer:
         start = min(saved.next_index, self.cfg.frame_count) if saved else 0
         if saved is not None:
             log.info("resuming %s at frame %d", self.out_dir, start)
+        recolour = self._colour(resuming=saved is not None)
         if self.cfg.clip is not None:
             if self.camera.moved():
                 log.warning("the camera moves through the clip (motion.*); motion=still keeps its framing")
             carry = saved.frame if saved else None
             return start, ClipFeed(
-                Path(self.cfg.input), self.camera, Coherence(self.cfg.coherence), start, carry
+                Path(self.cfg.input), self.camera, Coherence(self.cfg.coherence), start, carry, recolour
             )
         if saved is not None:
-            return start, ZoomFeed(self.camera, saved.frame)
+            return start, ZoomFeed(self.camera, saved.frame, recolour)
         if self.cfg.input is None:
-            return 0, ZoomFeed(self.camera, noise_image(self.cfg.width, self.cfg.height, self.cfg.seed))
-        return 0, ZoomFeed(self.camera, load_image(self.cfg.input, self.cfg.width, self.cfg.height))
+            first = noise_image(self.cfg.width, self.cfg.height, self.cfg.seed)
+        else:
+            first = load_image(self.cfg.input, self.cfg.width, self.cfg.height)
+        return 0, ZoomFeed(self.camera, first, recolour)
+
+    def _colour(self, resuming: bool) -> ColourMatch:
+        """Colour coherence with its reference: the run's saved one when resuming (so a resume matches to
+        exactly the same colours), else the reference image, read and saved now (a missing file stops
+        the render before its first frame), else the first dream, saved once it exists."""
+        cfg = self.cfg.colour
+        reference = load_state_array(self.out_dir, COLOUR_REFERENCE) if resuming else None
+        if reference is None and cfg.match == "image":
+            reference = load_image(cfg.reference, self.cfg.width, self.cfg.height, setting="colour.reference")
+            save_state_array(self.out_dir, COLOUR_REFERENCE, reference)
+        keep = lambda frame: save_state_array(self.out_dir, COLOUR_REFERENCE, frame)  # noqa: E731
+        return ColourMatch(cfg, self.cfg.fps, reference, keep)
 
     def encode_done_frames(self, video: Mp4Writer, start: int) -> None:
         """A resumed render re-encodes the frames already on disk (exact: they are the 8-bit frames)."""
@@ -96,9 +115,13 @@ class Renderer:
         """Dream one frame; return it with its manifest record."""
         started, t = time.perf_counter(), index / self.cfg.fps
         weights = self.schedule.weights_at(index)
+        goal = self.steering.objective_at(index, self.taps, self.space)
         params = self.cfg.dream.at(t, first_frame=index == 0)
         stats: dict = {}
-        dreamed = self._dream_within_memory(frame, weights, params, index, stats)
+        dreamed = self._dream_within_memory(frame, goal, params, index, stats)
+        similarity = self.steering.similarity(dreamed, goal, self.taps)
+        if similarity is not None:
+            stats["guide_similarity"] = round(similarity, 6)
         record = {"index": index, "time": round(t, 6), "layers": weights, "motion": self.camera.values_at(t),
                   "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats}  # fmt: skip
         return self.space.decode(dreamed), {

@@ -14,14 +14,15 @@ import numpy as np
 from pipeline.errors import UserError
 
 
-def load_image(path: str | Path, width: int, height: int) -> np.ndarray:
+def load_image(path: str | Path, width: int, height: int, setting: str = "input") -> np.ndarray:
     """Read any image OpenCV reads, scaled to cover width x height and centre-cropped (no stretching)."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise UserError(f"input: no file at {path}; pass an image path, or input=null to start from noise")
+        hint = "or input=null to start from noise" if setting == "input" else "that exists"
+        raise UserError(f"{setting}: no file at {path}; pass an image path, {hint}")
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
-        raise UserError(f"input: {path} is not an image OpenCV can read (try a PNG or JPEG)")
+        raise UserError(f"{setting}: {path} is not an image OpenCV can read (try a PNG or JPEG)")
     return cover_crop(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0, width, height)
 
 
