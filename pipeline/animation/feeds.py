@@ -6,7 +6,7 @@ checkpoint saves so a resume continues exactly (the next input for the zoom loop
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,25 +15,18 @@ from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
 from pipeline.sources.clip import read_clip
 
-# Colour coherence (animation/colour_match.py): (dreamed frame, index) -> the frame to feed back.
-Recolour = Callable[[np.ndarray, int], np.ndarray]
-
-
-def _unchanged(frame: np.ndarray, index: int) -> np.ndarray:
-    return frame
-
 
 class ZoomFeed:
     """Frame N+1 is frame N's dream after one step of the camera: the dive into the dream."""
 
-    def __init__(self, camera: Camera, first_input: np.ndarray, recolour: Recolour = _unchanged):
-        self.camera, self.frame, self.recolour = camera, first_input, recolour
+    def __init__(self, camera: Camera, first_input: np.ndarray):
+        self.camera, self.frame = camera, first_input
 
     def next_input(self, index: int) -> tuple[np.ndarray, dict]:
         return self.frame, {}
 
     def advance(self, index: int, dreamed: np.ndarray) -> np.ndarray:
-        self.frame = self.camera.warp(self.recolour(dreamed, index), index / self.camera.fps)
+        self.frame = self.camera.warp(dreamed, index / self.camera.fps)
         return self.frame
 
     def close(self) -> None:
@@ -42,20 +35,12 @@ class ZoomFeed:
 
 class ClipFeed:
     """Frame N is the clip's frame N (framed by the camera's move so far), with the previous dream carried
-    onto it by the coherence mode (after colour coherence: the dream is recoloured, never the source).
-    Frames stream from the file: one in memory at a time."""
+    onto it by the coherence mode. Frames stream from the file: one in memory at a time."""
 
     def __init__(
-        self,
-        path: Path,
-        camera: Camera,
-        coherence: Coherence,
-        start: int,
-        carry: np.ndarray | None,
-        recolour: Recolour = _unchanged,
+        self, path: Path, camera: Camera, coherence: Coherence, start: int, carry: np.ndarray | None
     ):
         self.camera, self.coherence, self.moving = camera, coherence, camera.moved()
-        self.recolour = recolour
         self.travelled = np.eye(3)  # the camera's whole move so far: how the clip's next frame is framed
         self.frames: Iterator[np.ndarray] = read_clip(path, camera.width, camera.height)
         self.previous_source: np.ndarray | None = None
@@ -77,8 +62,8 @@ class ClipFeed:
         return frame, {"coherence": stats}
 
     def advance(self, index: int, dreamed: np.ndarray) -> np.ndarray:
-        self.previous_source, self.previous_dream = self.source, self.recolour(dreamed, index)
-        return self.previous_dream
+        self.previous_source, self.previous_dream = self.source, dreamed
+        return dreamed
 
     def close(self) -> None:
         close = getattr(self.frames, "close", None)
