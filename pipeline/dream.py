@@ -22,7 +22,9 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from pipeline.dreamer.ascent import DreamConfig, dream, frame_generator
+from pipeline.dreamer.channels import check_channels, parse_channels
 from pipeline.dreamer.device import check_device_name, resolve_device
+from pipeline.dreamer.objective import Objective, Term
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, check_precision_name, resolve_precision
 from pipeline.dreamer.pyramid import check_pyramid
@@ -46,6 +48,8 @@ class StillsConfig:
     width: int = 0  # width in pixels; 0: the input's (keeping its aspect if height is set), noise 640
     height: int = 0  # height in pixels; 0: the input's (keeping its aspect if width is set), noise 360
     layers: Any = field(default_factory=lambda: ["conv3_2", "conv4_2", "conv5_1"])  # names, one, or all
+    # one still per channel of the one layer named: [12,97], 0-15 or "range(0,16)"; null: whole layers
+    channels: Any = None
     seed: int = 0  # seeds the noise, random weights and jitter (every layer gets the same jitter)
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type
@@ -55,6 +59,13 @@ class StillsConfig:
 
     def __post_init__(self) -> None:
         self.layer_names = resolve_layers(self.layers)
+        self.channel_list = None if self.channels is None else parse_channels(self.channels, "channels")
+        if self.channel_list is not None:
+            if len(self.layer_names) != 1:
+                raise UserError(
+                    f"channels needs exactly one layer (e.g. layers=conv4_2), got {len(self.layer_names)}"
+                )
+            check_channels(self.layer_names[0], self.channel_list, "channels")
         for name in ("width", "height"):
             if (value := getattr(self, name)) < 0:
                 raise UserError(f"{name} must be a number of pixels, or 0 for the input's own, got {value}")
@@ -107,20 +118,27 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     params, tile = cfg.dream.at(0.0, first_frame=True), min(640, max(320, width))  # grid tile width
     out_dir.mkdir(parents=True, exist_ok=True)
     pictures, written = [(shrink(frame, tile), ["input"])], []
-    for layer in cfg.layer_names:
+    for name, goal in goals(cfg):
         started, stats = time.perf_counter(), {}
-        image = dream(
-            space.encode(frame), taps, {layer: 1.0}, params, frame_generator(cfg.seed, 0), space, stats
-        )
+        image = dream(space.encode(frame), taps, goal, params, frame_generator(cfg.seed, 0), space, stats)
         dreamed = space.decode(image)
-        save_png(out_dir / f"{layer}.png", dreamed)
-        pictures.append((shrink(dreamed, tile), [layer]))
-        written.append(out_dir / f"{layer}.png")
-        log.info("%s: objective %.4g -> %.4g, %.2fs", layer, stats["objective_start"], stats["objective_end"],
+        save_png(out_dir / f"{name}.png", dreamed)
+        pictures.append((shrink(dreamed, tile), [name]))
+        written.append(out_dir / f"{name}.png")
+        log.info("%s: objective %.4g -> %.4g, %.2fs", name, stats["objective_start"], stats["objective_end"],
                  time.perf_counter() - started)  # fmt: skip
     written.append(captioned_grid(pictures, out_dir / "grid.jpg", width=tile))
-    log.info("wrote %d stills (%dx%d) and %s", len(cfg.layer_names), width, height, written[-1])
+    log.info("wrote %d stills (%dx%d) and %s", len(written) - 1, width, height, written[-1])
     return written
+
+
+def goals(cfg: StillsConfig) -> list[tuple[str, dict[str, float] | Objective]]:
+    """(still's name, what it dreams): each layer whole, or each channel of the one layer given
+    ("conv4_2_c12": what channel 12 of conv4_2 dreams)."""
+    if cfg.channel_list is None:
+        return [(layer, {layer: 1.0}) for layer in cfg.layer_names]
+    layer = cfg.layer_names[0]
+    return [(f"{layer}_c{c}", Objective((Term(layer, 1.0, (c,)),))) for c in cfg.channel_list]
 
 
 def network(cfg: StillsConfig, height: int, width: int) -> tuple[Autocast, PixelSpace]:

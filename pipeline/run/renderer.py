@@ -78,21 +78,21 @@ class Renderer:
         start = min(saved.next_index, self.cfg.frame_count) if saved else 0
         if saved is not None:
             log.info("resuming %s at frame %d", self.out_dir, start)
-        recolour = self._colour(resuming=saved is not None)
+        self.colour = self._colour(resuming=saved is not None)
         if self.cfg.clip is not None:
             if self.camera.moved():
                 log.warning("the camera moves through the clip (motion.*); motion=still keeps its framing")
             carry = saved.frame if saved else None
             return start, ClipFeed(
-                Path(self.cfg.input), self.camera, Coherence(self.cfg.coherence), start, carry, recolour
+                Path(self.cfg.input), self.camera, Coherence(self.cfg.coherence), start, carry
             )
         if saved is not None:
-            return start, ZoomFeed(self.camera, saved.frame, recolour)
+            return start, ZoomFeed(self.camera, saved.frame)
         if self.cfg.input is None:
             first = noise_image(self.cfg.width, self.cfg.height, self.cfg.seed)
         else:
             first = load_image(self.cfg.input, self.cfg.width, self.cfg.height)
-        return 0, ZoomFeed(self.camera, first, recolour)
+        return 0, ZoomFeed(self.camera, first)
 
     def _colour(self, resuming: bool) -> ColourMatch:
         """Colour coherence with its reference: the run's saved one when resuming (so a resume matches to
@@ -112,7 +112,8 @@ class Renderer:
             video.write(read_png(self.frames_dir / f"{index:06d}.png"))
 
     def dream(self, frame: np.ndarray, index: int) -> tuple[np.ndarray, dict]:
-        """Dream one frame; return it with its manifest record."""
+        """Dream one frame; return it (colour-matched: what is written is what is fed back, or carried
+        in a clip) with its manifest record."""
         started, t = time.perf_counter(), index / self.cfg.fps
         weights = self.schedule.weights_at(index)
         goal = self.steering.objective_at(index, self.taps, self.space)
@@ -124,7 +125,7 @@ class Renderer:
             stats["guide_similarity"] = round(similarity, 6)
         record = {"index": index, "time": round(t, 6), "layers": weights, "motion": self.camera.values_at(t),
                   "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats}  # fmt: skip
-        return self.space.decode(dreamed), {
+        return self.colour(self.space.decode(dreamed), index), {
             **record,
             "dream_seconds": round(time.perf_counter() - started, 4),
         }
