@@ -34,11 +34,12 @@ def _ascend(image, taps, goal, space, steps=PARAMS.steps, seed=0):
     return image
 
 
-def _stripes(angle: float) -> np.ndarray:
-    """A strongly coloured striped picture: features unlike grey noise's."""
+def _stripes(angle: float, colours: tuple[int, int, int] = (0, 1, 2)) -> np.ndarray:
+    """A strongly coloured striped picture: features unlike grey noise's (channel order `colours`)."""
     y, x = np.mgrid[0:48, 0:48].astype(np.float32)
-    wave = 0.5 + 0.5 * np.sin((x * np.cos(angle) + y * np.sin(angle)) / 2.0)
-    return np.dstack([wave, 1 - wave, np.full_like(wave, 0.2)]).astype(np.float32)
+    wave = 0.5 + 0.5 * np.sin((x * np.cos(angle) + y * np.sin(angle)) / (2.0 + 2.0 * angle))
+    planes = [wave, 1 - wave, np.full_like(wave, 0.2)]
+    return np.dstack([planes[i] for i in colours]).astype(np.float32)
 
 
 def test_dreaming_a_channel_raises_it_more_than_the_others(taps, space):
@@ -72,9 +73,10 @@ def test_a_guided_dream_grows_towards_the_guide_and_beats_an_unguided_one(taps, 
 
 def test_a_guide_that_changes_between_stages_changes_what_frames_resemble(taps, space, tmp_path):
     paths = []
-    for number, angle in enumerate((0.0, 1.6)):
+    for number, (angle, colours) in enumerate(((0.0, (0, 1, 2)), (1.6, (2, 2, 0)))):
         paths.append(tmp_path / f"guide{number}.png")
-        cv2.imwrite(str(paths[-1]), cv2.cvtColor((_stripes(angle) * 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
+        picture = (_stripes(angle, colours) * 255).astype(np.uint8)
+        cv2.imwrite(str(paths[-1]), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
     stages = [
         StageConfig(at=0.0, layers={LAYER: 1.0}, guide=str(paths[0])),
         StageConfig(at=1.0, layers={LAYER: 1.0}, guide=str(paths[1])),
@@ -88,4 +90,5 @@ def test_a_guide_that_changes_between_stages_changes_what_frames_resemble(taps, 
         assert goal.terms[0].guide is guides[index]  # computed once per stage, then reused
         features = taps(_ascend(start, taps, goal, space), [LAYER])[LAYER]
         own, other = (guide_similarity(features, guides[i]) for i in (index, 1 - index))
+        print("stage", index, "own guide", own, "other guide", other)
         assert own > other + 0.02, (index, own, other)
