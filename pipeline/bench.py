@@ -25,6 +25,7 @@ from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_pr
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.reference import reference_dream
 from pipeline.dreamer.weights import ModelConfig, load_features, load_taps
+from pipeline.output.quality import quality
 from pipeline.sources.image import noise_image
 
 
@@ -157,6 +158,7 @@ def steady_state(args, first, features, weights, full: DreamParams, space, devic
     light = DreamParams(args.frame_octaves, args.octave_scale, args.frame_steps, args.frame_lr)
     camera = Camera(MotionConfig(zoom="1.25"), 24, args.width, args.height)
     previous, timings, strengths = first, {"full": [], "light": []}, {"full": [], "light": []}
+    first_quality = quality(space.decode(first))
     for index in range(1, args.frames + 1):
         start = space.encode(camera.warp(space.decode(previous), index / 24))
         for name, params in (("full", full), ("light", light)):
@@ -171,6 +173,8 @@ def steady_state(args, first, features, weights, full: DreamParams, space, devic
         "frame_light_s": statistics.median(timings["light"]),
         "frame_time_ratio": statistics.median(timings["light"]) / statistics.median(timings["full"]),
         "frame_strength_ratio": sum(strengths["light"]) / sum(strengths["full"]),
+        "quality_first": first_quality,  # output/quality.py's figures of the first and last frame
+        "quality_last": quality(space.decode(previous)),
     }
 
 
@@ -194,6 +198,10 @@ def report(r: dict) -> None:
             f"{r['frame_steps']} steps) {r['frame_light_s']:.2f} s = {r['frame_time_ratio']:.2f} of full, "
             f"keeping {100 * r['frame_strength_ratio']:.0f}% of the dream strength"
         )
+    if "quality_first" in r:
+        for name in ("first", "last"):
+            figures = "  ".join(f"{key} {value:.4g}" for key, value in r[f"quality_{name}"].items())
+            print(f"quality, {name} video frame: {figures}")
     print(f"peak memory {r['peak_memory_mb']:.0f} MB; results in {r['json']}")
 
 

@@ -42,3 +42,5 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
         assert numbers[key] > 0, key
     assert numbers["speedup_vs_reference"] == pytest.approx(numbers["reference_s"] / numbers["ours_s"])
     assert "ratio reference/ours" in result.stdout and "of peak" in result.stdout
+    assert set(numbers["quality_last"]) == {"luminance", "saturation", "clipped", "detail"}
+    assert "quality, last video frame: luminance" in result.stdout

@@ -90,5 +90,4 @@ def test_a_guide_that_changes_between_stages_changes_what_frames_resemble(taps, 
         assert goal.terms[0].guide is guides[index]  # computed once per stage, then reused
         features = taps(_ascend(start, taps, goal, space), [LAYER])[LAYER]
         own, other = (guide_similarity(features, guides[i]) for i in (index, 1 - index))
-        print("stage", index, "own guide", own, "other guide", other)
         assert own > other + 0.02, (index, own, other)
