@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.dreamer.channels import check_channels, parse_channels
-from pipeline.dreamer.vgg import check_layer_name, deepest
+from pipeline.dreamer.layers import check_layer_name, deepest
 from pipeline.errors import UserError
 
 UNITS = ("seconds", "frames", "fraction")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.dreamer.vgg import layer_width
+from pipeline.dreamer.layers import layer_width
 from pipeline.errors import UserError
 
 _RANGE = re.compile(r"^range\(\s*(\d+)\s*,\s*(\d+)\s*\)$")

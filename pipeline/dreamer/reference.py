@@ -10,10 +10,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from pipeline.dreamer.ascent import DreamParams, resize, smooth
+from pipeline.dreamer.ascent import resize, smooth
+from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
-from pipeline.dreamer.vgg import vgg19_taps
+from pipeline.dreamer.settings import DreamParams
 
 
 def reference_dream(

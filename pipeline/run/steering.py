@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import torch
 
+from pipeline.animation.dream_config import DreamConfig
 from pipeline.animation.schedule import LayerSchedule
-from pipeline.dreamer.ascent import DreamConfig
 from pipeline.dreamer.objective import Objective, Term, guide_features, guide_similarity
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.sources.image import load_image

@@ -5,11 +5,13 @@ import numpy as np
 import pytest
 import torch
 
+from pipeline.animation.dream_config import DreamConfig
 from pipeline.animation.schedule import LayerSchedule, LayerScheduleConfig, StageConfig
-from pipeline.dreamer.ascent import DreamConfig, DreamParams, ascent_step, frame_generator
+from pipeline.dreamer.ascent import ascent_step, frame_generator
 from pipeline.dreamer.objective import Objective, Term, guide_features, guide_similarity
 from pipeline.dreamer.pixels import PixelSpace
-from pipeline.dreamer.weights import ModelConfig, load_taps
+from pipeline.dreamer.settings import DreamParams, ModelConfig
+from pipeline.dreamer.weights import load_taps
 from pipeline.run.steering import Steering
 from pipeline.sources.image import noise_image
 
