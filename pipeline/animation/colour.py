@@ -24,7 +24,7 @@ _curve = lru_cache(maxsize=64)(parse_keyframes)  # strength_at runs every frame:
 class ColourConfig:
     match: str = "none"  # none | first: the first dreamed frame's colours | image: `reference`'s colours
     reference: str | None = None  # match=image: path of the image whose colours every frame keeps
-    space: str = "lab"  # colour space the channels are matched in: lab | hsv | rgb
+    space: str = "hsv"  # colour space the channels are matched in: hsv (measured best) | lab | rgb
     strength: str = "1.0"  # 0..1 share of the way each frame is pulled to the reference; or keyframes
     method: str = "histogram"  # histogram: whole distributions (measured best) | meanstd: mean and spread
 
