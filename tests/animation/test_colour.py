@@ -76,7 +76,8 @@ def test_strength_is_the_share_of_the_way_and_keyframable():
 
 def test_an_image_reference_is_used_from_the_first_frame():
     reference, other = _reference(0), _drifted(_reference(1))
-    match = ColourMatch(ColourConfig(match="image", reference="ref.png"), fps=24, reference=reference)
+    cfg = ColourConfig(match="image", reference="ref.png", space="lab")
+    match = ColourMatch(cfg, fps=24, reference=reference)
     assert abs(quality(match(other, 0))["luminance"] - quality(reference)["luminance"]) < 0.02
 
 
