@@ -29,6 +29,7 @@ from pipeline.dreamer.settings import DreamParams, ModelConfig
 from pipeline.dreamer.weights import load_features, load_taps
 from pipeline.errors import UserError
 from pipeline.errors import report as report_error
+from pipeline.output.quality import quality
 from pipeline.sources.image import noise_image
 
 
@@ -132,6 +133,7 @@ def steady_state(args, first, features, weights, full: DreamParams, space, devic
     light = DreamParams(args.frame_octaves, args.octave_scale, args.frame_steps, args.frame_lr)
     camera = Camera(MotionConfig(zoom="1.25"), 24, args.width, args.height)
     previous, timings, strengths = first, {"full": [], "light": []}, {"full": [], "light": []}
+    first_quality = quality(space.decode(first))
     for index in range(1, args.frames + 1):
         start = space.encode(camera.warp(space.decode(previous), index / 24))
         for name, params in (("full", full), ("light", light)):
@@ -146,6 +148,8 @@ def steady_state(args, first, features, weights, full: DreamParams, space, devic
         "frame_light_s": statistics.median(timings["light"]),
         "frame_time_ratio": statistics.median(timings["light"]) / statistics.median(timings["full"]),
         "frame_strength_ratio": sum(strengths["light"]) / sum(strengths["full"]),
+        "quality_first": first_quality,  # output/quality.py's figures of the first and last frame
+        "quality_last": quality(space.decode(previous)),
     }
 
 
@@ -172,6 +176,10 @@ def report(r: dict) -> None:
             f"{r['frame_steps']} steps) {r['frame_light_s']:.2f} s = {r['frame_time_ratio']:.2f} of full, "
             f"keeping {100 * r['frame_strength_ratio']:.0f}% of the dream strength"
         )
+    if "quality_first" in r:
+        for name in ("first", "last"):
+            figures = "  ".join(f"{key} {value:.4g}" for key, value in r[f"quality_{name}"].items())
+            print(f"quality, {name} video frame: {figures}")
     whose = "reset just before one dream" if r["peak_memory_own"] else "the process's so far: no reset here"
     print(f"peak memory {r['peak_memory_mb']:.0f} MB ({whose}); results in {r['json']}")
 

@@ -15,10 +15,12 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
 from pipeline.animation.coherence_config import CoherenceConfig
+from pipeline.animation.colour import ColourConfig
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.animation.motion_config import MotionConfig
 from pipeline.animation.music_needs import MusicConfig, check_music_source, music_keys
 from pipeline.animation.schedule import LayerScheduleConfig
+from pipeline.dreamer.channels import check_channels, parse_channels
 from pipeline.dreamer.layers import check_layer_name, conv_layer_names
 from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
 from pipeline.errors import UserError
@@ -68,6 +70,7 @@ class RenderConfig(DreamerConfig):
     layer_schedule: LayerScheduleConfig = field(default_factory=LayerScheduleConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
     coherence: CoherenceConfig = field(default_factory=CoherenceConfig)  # clips only: frame-to-frame carry
+    colour: ColourConfig = field(default_factory=ColourConfig)  # colour coherence: frames keep a reference's
     video: VideoConfig = field(default_factory=VideoConfig)
     audio: str | None = None  # sound track (WAV/MP3/M4A/FLAC) as AAC; null: a clip's own; "none": silent
     music: MusicConfig = field(
@@ -118,10 +121,19 @@ class RenderConfig(DreamerConfig):
 @dataclass
 class StillsConfig(DreamerConfig):
     layers: Any = field(default_factory=lambda: ["conv3_2", "conv4_2", "conv5_1"])  # names, one, or all
+    # one still per channel of the one layer named: [12,97], 0-15 or "range(0,16)"; null: whole layers
+    channels: Any = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.layer_names = resolve_layers(self.layers)
+        self.channel_list = None if self.channels is None else parse_channels(self.channels, "channels")
+        if self.channel_list is not None:
+            if len(self.layer_names) != 1:
+                raise UserError(
+                    f"channels needs exactly one layer (e.g. layers=conv4_2), got {len(self.layer_names)}"
+                )
+            check_channels(self.layer_names[0], self.channel_list, "channels")
 
 
 def resolve_layers(value: Any) -> list[str]:

@@ -59,18 +59,29 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     dreamer = WithinMemory(network, cfg.seed, cfg.dream.tile_pixels)  # a layer out of memory lowers it
     out_dir.mkdir(parents=True, exist_ok=True)
     pictures, written = [(shrink(frame, tile), ["input"])], []
-    for layer in cfg.layer_names:
+    for name, goal in goals(cfg):
         started, stats = time.perf_counter(), {}
-        image = dreamer.dream(frame, {layer: 1.0}, params, 0, stats, what=layer)
+        image = dreamer.dream(frame, goal, params, 0, stats, what=name)
         dreamed = space.decode(image)
-        save_png(out_dir / f"{layer}.png", dreamed)
-        pictures.append((shrink(dreamed, tile), [layer]))
-        written.append(out_dir / f"{layer}.png")
-        log.info("%s: objective %.4g -> %.4g, %.2fs", layer, stats["objective_start"], stats["objective_end"],
+        save_png(out_dir / f"{name}.png", dreamed)
+        pictures.append((shrink(dreamed, tile), [name]))
+        written.append(out_dir / f"{name}.png")
+        log.info("%s: objective %.4g -> %.4g, %.2fs", name, stats["objective_start"], stats["objective_end"],
                  time.perf_counter() - started)  # fmt: skip
     written.append(captioned_grid(pictures, out_dir / "grid.jpg", width=tile))
-    log.info("wrote %d stills (%dx%d) and %s", len(cfg.layer_names), width, height, written[-1])
+    log.info("wrote %d stills (%dx%d) and %s", len(written) - 1, width, height, written[-1])
     return written
+
+
+def goals(cfg: StillsConfig) -> list:
+    """(still's name, what it dreams): each layer whole, or each channel of the one layer given
+    ("conv4_2_c12": what channel 12 of conv4_2 dreams)."""
+    from pipeline.dreamer.objective import Objective, Term
+
+    if cfg.channel_list is None:
+        return [(layer, {layer: 1.0}) for layer in cfg.layer_names]
+    layer = cfg.layer_names[0]
+    return [(f"{layer}_c{c}", Objective((Term(layer, 1.0, (c,)),))) for c in cfg.channel_list]
 
 
 register_configs()

@@ -49,6 +49,8 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
         assert numbers[key] > 0, key
     assert numbers["speedup_vs_reference"] == pytest.approx(numbers["reference_s"] / numbers["ours_s"])
     assert "ratio reference/ours" in result.stdout and "of peak" in result.stdout
+    assert set(numbers["quality_last"]) == {"luminance", "saturation", "clipped", "detail"}
+    assert "quality, last video frame: luminance" in result.stdout
 
 
 def test_peak_size_sets_the_peak_convolutions_input(monkeypatch, tmp_path):

@@ -36,8 +36,13 @@ class DreamConfig:
     # (exactly the same gradient; margins cost extra time, so smaller levels run whole).
     tile_pixels: int = 2_500_000  # pixels of a level above which it is tiled (1080p is 2.07 million)
     tile: int = 1024  # side of a tile in pixels, a multiple of 16 (memory grows with its square)
+    # Guided dreaming: grow the features of a guide image (per stage: layer_schedule.stages[i].guide).
+    guide: str | None = None  # image whose features every stage without its own guide dreams towards
+    guide_weight: float = 1.0  # 0..1: 0 plain DeepDream, 1 only the match to the guide's features
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.guide_weight <= 1.0:
+            raise UserError(f"dream.guide_weight must be between 0 and 1, got {self.guide_weight}")
         for name in ("octaves", "frame_octaves"):
             value = getattr(self, name)
             if value is not None and value < 1:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from pipeline.dreamer.channels import check_channels, parse_channels
 from pipeline.dreamer.layers import check_layer_name, deepest
 from pipeline.errors import UserError
 
@@ -18,8 +19,51 @@ UNITS = ("seconds", "frames", "fraction", "beats", "bars")
 @dataclass
 class StageConfig:
     at: float = 0.0  # when this stage starts, in the schedule's unit; it fades in over `crossfade`
-    # layer -> weight (>= 0). Empty by default: a non-empty default would be merged into every YAML stage.
-    layers: dict[str, float] = field(default_factory=dict)
+    # layer -> weight (>= 0), or -> {weight: 1.0, channels: [12, 97]} to dream only those channels (also
+    # written "conv4_2:12,97": 1.0). Empty by default: a non-empty default would be merged into every stage.
+    layers: dict[str, Any] = field(default_factory=dict)
+    guide: str | None = None  # image this stage dreams towards (its features); null: dream.guide's, if any
+
+    @property
+    def entries(self) -> list[LayerEntry]:
+        """`layers` read (checked with the stage's number by LayerScheduleConfig first)."""
+        return read_entries(self.layers, "layer_schedule.stages.layers")
+
+
+@dataclass(frozen=True)
+class LayerEntry:
+    """One layer entry of a stage, read: `label` (the key as written) names it in the manifest."""
+
+    label: str
+    layer: str
+    weight: float  # >= 0
+    channels: tuple[int, ...] | None = None  # None: every channel of the layer
+
+
+def read_entries(layers: dict[str, Any], where: str) -> list[LayerEntry]:
+    """Each `name: weight`, `name: {weight, channels}` or `"name:12,97": weight`, checked."""
+    entries = []
+    for key, value in layers.items():
+        name, _, listed = str(key).partition(":")
+        channels = parse_channels(listed, f"{where}.{key}") if listed else None
+        weight = value
+        if isinstance(value, dict):
+            unknown = set(value) - {"weight", "channels"}
+            if unknown or (channels and "channels" in value):
+                raise UserError(
+                    f"{where}.{key}: expected {{weight: 1.0, channels: [12, 97]}} (channels named once), "
+                    f"got {value}"
+                )
+            weight = value.get("weight", 1.0)
+            if value.get("channels") is not None:
+                channels = parse_channels(value["channels"], f"{where}.{key}.channels")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+            raise UserError(f"{where}.{key}: the weight must be a number >= 0, got {weight!r}")
+        check_layer_name(name, where)
+        if channels is not None:
+            check_channels(name, channels, f"{where}.{key}")
+        entries.append(LayerEntry(str(key), name, float(weight), channels))
+    return entries
 
 
 @dataclass
@@ -59,17 +103,18 @@ class LayerScheduleConfig:
         return [StageConfig(at=0.0, layers={self.layer: 1.0})] if self.layer else self.stages
 
     def deepest_layer(self) -> str:
-        return deepest(name for stage in self.resolved_stages() for name in stage.layers)
+        return deepest(entry.layer for stage in self.resolved_stages() for entry in stage.entries)
 
 
 def _check_stage(stage: StageConfig, where: str) -> None:
     if not stage.layers:
         raise UserError(f"{where}.layers is empty: name at least one layer, e.g. {{conv4_2: 1.0}}")
-    for name, weight in stage.layers.items():
-        check_layer_name(name, f"{where}.layers")
-        if weight < 0:
-            raise UserError(f"{where}.layers.{name} has weight {weight}; weights must be 0 or more")
-    if sum(stage.layers.values()) <= 0:
+    for entry in read_entries(stage.layers, f"{where}.layers"):
+        if entry.weight < 0:
+            raise UserError(
+                f"{where}.layers.{entry.label} has weight {entry.weight}; weights must be 0 or more"
+            )
+    if sum(entry.weight for entry in stage.entries) <= 0:
         raise UserError(f"{where}.layers: all weights are 0, so nothing would dream; give one a weight > 0")
 
 
@@ -80,6 +125,7 @@ class LayerSchedule:
     def __init__(self, cfg: LayerScheduleConfig, fps: float, frames: int, music: MusicSignals | None = None):
         self.cfg, self.stages, self.fps, self.music = cfg, cfg.resolved_stages(), fps, music
         self.starts = [stage.at for stage in self.stages]  # increasing (checked): found by bisection
+        self.entries = [stage.entries for stage in self.stages]  # read once, not every frame
         if cfg.unit in ("beats", "bars") and music is None:
             raise ValueError("a beats/bars schedule needs the analysed soundtrack")  # config checks first
         self.per_frame = {"seconds": 1.0 / fps, "frames": 1.0, "fraction": 1.0 / frames}.get(cfg.unit, 0.0)
@@ -93,20 +139,24 @@ class LayerSchedule:
         beats = self.music.beat_position((frame_index + 1 - 1e-6) / self.fps)
         return beats / self.music.beats_per_bar if self.cfg.unit == "bars" else beats
 
-    def weights_at(self, frame_index: int) -> dict[str, float]:
-        """The active stage's weights, blended with the previous stage's while it fades in."""
+    def blend_at(self, frame_index: int) -> list[tuple[int, float]]:
+        """(stage number, share) of the stages dreaming at this frame: the active stage, and the previous
+        one while the active one fades in (shares add up to 1)."""
         t = self.position(frame_index)
         # the last stage that has started; a binary search, so a long video over 10,000 stages stays
         # linear overall (a scan of every stage per frame was frames x stages)
         current = max(bisect.bisect_right(self.starts, t) - 1, 0)
-        weights = dict(self.stages[current].layers)
         fading_in = current > 0 and t < self.stages[current].at + self.cfg.crossfade
-        if fading_in:
-            u = (t - self.stages[current].at) / self.cfg.crossfade
-            mix = u * u * (3.0 - 2.0 * u)  # smoothstep: no jolt at either end of the fade
-            previous = self.stages[current - 1].layers
-            weights = {
-                name: (1.0 - mix) * previous.get(name, 0.0) + mix * weights.get(name, 0.0)
-                for name in {**previous, **weights}
-            }
+        if not fading_in:
+            return [(current, 1.0)]
+        u = (t - self.stages[current].at) / self.cfg.crossfade
+        mix = u * u * (3.0 - 2.0 * u)  # smoothstep: no jolt at either end of the fade
+        return [(current - 1, 1.0 - mix), (current, mix)]
+
+    def weights_at(self, frame_index: int) -> dict[str, float]:
+        """Each layer entry's weight (by its label), the fading stages' weights blended."""
+        weights: dict[str, float] = {}
+        for number, share in self.blend_at(frame_index):
+            for entry in self.entries[number]:
+                weights[entry.label] = weights.get(entry.label, 0.0) + share * entry.weight
         return {name: weight for name, weight in weights.items() if weight > 0}

@@ -10,6 +10,7 @@ import torch
 from torchvision.transforms.v2 import functional as tvf
 
 from pipeline.dreamer.device import antialias_on
+from pipeline.dreamer.objective import as_objective, score_map
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.settings import DreamParams, Features, LayerWeights
@@ -23,9 +24,11 @@ class DreamStopped(Exception):
 
 
 def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:
-    """What DeepDream maximises: the weighted mean of squared activations of the chosen layers."""
-    activations = features(image, layer_weights.keys())
-    return sum(weight * activations[name].float().pow(2).mean() for name, weight in layer_weights.items())
+    """What DeepDream maximises: the weighted mean of squared activations of the chosen layers (or of
+    their chosen channels, or their match to a guide: see dreamer/objective.py)."""
+    goal = as_objective(layer_weights)
+    activations = features(image, goal.layers())
+    return sum(term.weight * score_map(activations[term.layer], term).mean() for term in goal.terms)
 
 
 def smooth(grad: torch.Tensor, sigma: float) -> torch.Tensor:

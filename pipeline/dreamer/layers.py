@@ -58,3 +58,17 @@ def check_layer_name(name: str, setting: str = "layer") -> None:
 def deepest(names: Iterable[str]) -> str:
     """The layer furthest into the network, which decides where the forward pass may stop."""
     return max(names, key=lambda name: vgg19_taps()[name])
+
+
+@cache
+def layer_width(name: str) -> int:
+    """How many channels the tap `name` has (64, 128, 256, 512, 512 by block): the width of the last conv
+    at or before it in the plan."""
+    tap, index, width = vgg19_taps()[name], 0, 0
+    for entry in VGG19_PLAN:
+        if index > tap:
+            break
+        if entry != POOL:
+            width = int(entry)
+        index += 1 if entry == POOL else 2
+    return width

@@ -17,7 +17,7 @@ PRECISION_NAMES = ("fp32", "bf16", "fp16")
 # What the dreamer dreams with: image (N, 3, H, W) and layer names -> {layer: activation}. VGG19 taps in
 # production, a toy net in tests. (Quoted: the type names torch, which this module does not import.)
 Features = Callable[["torch.Tensor", Iterable[str]], dict[str, "torch.Tensor"]]  # noqa: F821
-LayerWeights = Mapping[str, float]  # layer name -> weight in the objective
+LayerWeights = Mapping[str, float]  # layer name -> weight in the objective (or a dreamer.objective.Objective)
 
 
 def check_device_name(name: str) -> None:

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from pipeline.dreamer.layers import deepest, vgg19_taps
+from pipeline.dreamer.objective import Objective, as_objective, score_map
 from pipeline.dreamer.settings import Features
 from pipeline.dreamer.vgg import build_vgg19_features, pools_before
 
@@ -51,30 +52,32 @@ def _spans(length: int, tile: int, margin: int, align: int) -> list[tuple[int, i
 
 
 def tiled_gradient(
-    image: torch.Tensor, features: Features, layer_weights: Mapping[str, float], tile: int
+    image: torch.Tensor, features: Features, layer_weights: Mapping[str, float] | Objective, tile: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(d(objective)/d(image) times the pixel count, objective), as ascent_step computes them whole.
 
-    The objective is a weighted mean of squared activations; per tile it is the sum over the tile's
-    window divided by the *whole* image's activation count, so the kept parts add up exactly.
+    The objective is a weighted mean over positions of per-position scores; per tile it is the sum over
+    the tile's window divided by the *whole* image's position count, so the kept parts add up exactly.
+    (A guide's best match is per position, so it tiles too: tiles see the same guide vectors.)
     """
     height, width = image.shape[-2:]
-    margin, align = tile_geometry(deepest(layer_weights))
+    goal = as_objective(layer_weights)
+    margin, align = tile_geometry(deepest(goal.layers()))
     grad, value = torch.zeros_like(image), torch.zeros((), device=image.device)
     for top, bottom, y0, y1 in _spans(height, tile, margin, align):
         for left, right, x0, x1 in _spans(width, tile, margin, align):
             window = image[..., y0:y1, x0:x1].detach().requires_grad_(True)
-            activations = features(window, layer_weights.keys())
+            activations = features(window, goal.layers())
             total = 0.0
-            for name, weight in layer_weights.items():
-                stride = 1 << pools_before(name)
-                act = activations[name].float()
-                count = act.shape[1] * (height // stride) * (width // stride)
-                total = total + weight * act.pow(2).sum() / count
-                # the objective itself: only the activations of the tile's core, so tiles partition it
-                core = act[..., (top - y0) // stride : (bottom - y0) // stride,
-                           (left - x0) // stride : (right - x0) // stride]  # fmt: skip
-                value += weight * core.detach().pow(2).sum() / count
+            for term in goal.terms:
+                stride = 1 << pools_before(term.layer)
+                score = score_map(activations[term.layer], term)  # (N, h, w)
+                count = (height // stride) * (width // stride)
+                total = total + term.weight * score.sum() / count
+                # the objective itself: only the scores of the tile's core, so tiles partition it
+                core = score[..., (top - y0) // stride : (bottom - y0) // stride,
+                             (left - x0) // stride : (right - x0) // stride]  # fmt: skip
+                value += term.weight * core.detach().sum() / count
             (piece,) = torch.autograd.grad(total * height * width, window)
             grad[..., top:bottom, left:right] = piece[..., top - y0 : bottom - y0, left - x0 : right - x0]
     return grad, value

@@ -86,3 +86,23 @@ def check_resumable(saved: Checkpoint, plan, run_dir: Path) -> None:
             f"resume: the saved frame in {run_dir / STATE_DIR} is {saved.frame.shape[1]}x"
             f"{saved.frame.shape[0]}, the render {plan.width}x{plan.height}; start a new render"
         )
+
+
+def save_state_array(run_dir: Path, name: str, array: np.ndarray) -> None:
+    """Another array a resume needs as it was (e.g. the colour reference), atomically, as state/<name>.npy."""
+    folder = run_dir / STATE_DIR
+    folder.mkdir(exist_ok=True)
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    write_atomically(folder / f"{name}.npy", buffer.getvalue())
+
+
+def load_state_array(run_dir: Path, name: str) -> np.ndarray | None:
+    """What save_state_array wrote, or None when it never did."""
+    path = run_dir / STATE_DIR / f"{name}.npy"
+    if not path.is_file():
+        return None
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise UserError(f"resume: the saved state {path} is unreadable ({error})") from None

@@ -15,6 +15,7 @@ from pipeline.output.checkpoint import Checkpoint, save_checkpoint
 from pipeline.output.frames import save_png
 from pipeline.output.manifest import Manifest
 from pipeline.output.previews import save_jpeg
+from pipeline.output.quality import quality
 from pipeline.output.video import Mp4Writer
 from pipeline.shell import resume_command
 
@@ -59,6 +60,7 @@ class FrameSink:
         self.video.write(dreamed)
         if self.preview_every and index % self.preview_every == 0:
             save_jpeg(self.run_dir / PREVIEW, dreamed)
+        record = {**record, "quality": quality(dreamed)}  # here, off the dreamer's path
         self.manifest.append({**record, "write_seconds": round(time.perf_counter() - started, 4)})
         save_checkpoint(self.run_dir, Checkpoint(index + 1, next_input))
         if self.on_preview and self.preview_every and index % self.preview_every == 0:

@@ -13,11 +13,12 @@ import numpy as np
 
 from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
+from pipeline.animation.colour_match import ColourMatch
 from pipeline.animation.feeds import ClipFeed, ZoomFeed
 from pipeline.animation.schedule import LayerSchedule
 from pipeline.config import RenderConfig
 from pipeline.errors import UserError
-from pipeline.output.checkpoint import check_resumable, load_checkpoint
+from pipeline.output.checkpoint import check_resumable, load_checkpoint, load_state_array, save_state_array
 from pipeline.output.frames import read_png
 from pipeline.output.manifest import frame_record
 from pipeline.output.pages.run_page import RunPage
@@ -27,10 +28,12 @@ from pipeline.run.music_setup import music_for_render, music_record
 from pipeline.run.plan import Plan
 from pipeline.run.preflight import check_disk
 from pipeline.run.setup import check_dreamer, load_network
+from pipeline.run.steering import Steering
 from pipeline.run.within_memory import WithinMemory
 from pipeline.sources.image import load_image, noise_image
 
 log = logging.getLogger(__name__)
+COLOUR_REFERENCE = "colour_reference"  # state/colour_reference.npy: the colours every frame is matched to
 
 
 class Renderer:
@@ -47,6 +50,7 @@ class Renderer:
         self.frames_dir.mkdir(parents=True, exist_ok=True)
         self.signals = music_for_render(cfg, plan, out_dir)  # the soundtrack, if a setting reads it
         self.schedule = LayerSchedule(cfg.layer_schedule, plan.fps, plan.frame_count, self.signals)
+        self.steering = Steering(self.schedule, cfg.dream, (plan.width, plan.height))  # reads guide images
         self.camera = Camera(cfg.motion, plan.fps, plan.width, plan.height, self.signals)
         cfg.dream.check_over(plan.fps, plan.frame_count, self.signals)  # keyframed values at every frame
         self.camera.check_over(plan.frame_count)
@@ -64,6 +68,7 @@ class Renderer:
             check_resumable(saved, self.plan, self.out_dir)
             log.info("resuming %s at frame %d", self.out_dir, saved.next_index)
         start = saved.next_index if saved else 0
+        self.colour = self._colour(resuming=saved is not None)
         if self.plan.clip is not None:
             if self.camera.moved():
                 log.warning("the camera moves through the clip (motion.*); motion=still keeps its framing")
@@ -77,20 +82,37 @@ class Renderer:
             return 0, ZoomFeed(self.camera, noise_image(self.plan.width, self.plan.height, self.cfg.seed))
         return 0, ZoomFeed(self.camera, load_image(self.cfg.input, self.plan.width, self.plan.height))
 
+    def _colour(self, resuming: bool) -> ColourMatch:
+        """Colour coherence with its reference: the run's saved one when resuming (so a resume matches to
+        exactly the same colours), else the reference image, read and saved now (a missing file stops
+        the render before its first frame), else the first dream, saved once it exists."""
+        cfg, plan = self.cfg.colour, self.plan
+        reference = load_state_array(self.out_dir, COLOUR_REFERENCE) if resuming else None
+        if reference is None and cfg.match == "image":
+            reference = load_image(cfg.reference, plan.width, plan.height, setting="colour.reference")
+            save_state_array(self.out_dir, COLOUR_REFERENCE, reference)
+        keep = lambda frame: save_state_array(self.out_dir, COLOUR_REFERENCE, frame)  # noqa: E731
+        return ColourMatch(cfg, plan.fps, reference, keep)
+
     def encode_done_frames(self, video: Mp4Writer, start: int) -> None:
         """A resumed render re-encodes the frames already on disk (exact: they are the 8-bit frames)."""
         for index in range(start):
             video.write(read_png(self.frames_dir / f"{index:06d}.png"))
 
     def dream(self, frame: np.ndarray, index: int, should_stop=None) -> tuple[np.ndarray, dict]:
-        """Dream one frame; return it with its manifest record. Raises DreamStopped (ascent) if
-        `should_stop` says yes between two steps."""
+        """Dream one frame; return it (colour-matched: what is written is what is fed back, or carried
+        in a clip) with its manifest record. Raises DreamStopped (ascent) if `should_stop` says yes
+        between two steps."""
         started, t = time.perf_counter(), index / self.plan.fps
         weights = self.schedule.weights_at(index)
+        goal = self.steering.objective_at(index, self.network.taps, self.network.space)
         params = self.cfg.dream.at(t, first_frame=index == 0, signals=self.signals)
         stats: dict = {}
-        dreamed = self.dreamer.dream(frame, weights, params, index, stats, should_stop=should_stop)
-        decoded = self.network.space.decode(dreamed)
+        dreamed = self.dreamer.dream(frame, goal, params, index, stats, should_stop=should_stop)
+        similarity = self.steering.similarity(dreamed, goal, self.network.taps)
+        if similarity is not None:
+            stats["guide_similarity"] = round(similarity, 6)
+        decoded = self.colour(self.network.space.decode(dreamed), index)
         record = frame_record(index, t, weights, self.camera.values_at(t), params, stats, started)
         return decoded, {**record, **music_record(self.signals, self.cfg, t)}
 

@@ -16,18 +16,21 @@ from pipeline.errors import UserError
 BACKGROUND = 0.5  # what transparent pixels of an RGBA input become: mid grey, like the noise start
 
 
-def load_image(path: str | Path, width: int, height: int) -> np.ndarray:
+def load_image(path: str | Path, width: int, height: int, setting: str = "input") -> np.ndarray:
     """Read any image OpenCV reads, scaled to cover width x height and centre-cropped (no stretching)."""
-    return cover_crop(read_image(path), width, height)
+    return cover_crop(read_image(path, setting), width, height)
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """An image file as a frame at its own size (its existence was checked by pipeline.run.plan).
+def read_image(path: str | Path, setting: str = "input") -> np.ndarray:
+    """An image file as a frame at its own size (an input's existence was checked by pipeline.run.plan;
+    a guide's or colour reference's is checked here, at set-up).
     Transparency is composited over mid grey (BACKGROUND), so what hides under alpha 0 is never dreamed;
     16-bit and grey images are read at their full depth."""
+    if not Path(path).expanduser().is_file():
+        raise UserError(f"{setting}: no file at {path}; pass the path of an image that exists")
     raw = cv2.imread(str(Path(path).expanduser()), cv2.IMREAD_UNCHANGED)  # keeps alpha and 16-bit depth
     if raw is None or raw.dtype not in (np.uint8, np.uint16) or raw.ndim not in (2, 3):
-        raise UserError(f"input: {path} is not an image OpenCV can read (try a PNG or JPEG)")
+        raise UserError(f"{setting}: {path} is not an image OpenCV can read (try a PNG or JPEG)")
     return flatten_alpha(raw.astype(np.float32) / np.iinfo(raw.dtype).max)
 
 

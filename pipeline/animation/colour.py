@@ -1,0 +1,50 @@
+"""Colour coherence settings: pull every frame's colours back towards a reference before it is fed back.
+
+A feedback loop re-dreams its own output hundreds of times and each pass pushes contrast and saturation
+up, until the picture is a few blown-out colours. deforum's `color_coherence` answers this by matching
+each frame to the first one; this is the same idea. The schema imports no torch or OpenCV (`--help` stays
+instant) and does no I/O: the reference file is checked when the render sets up (colour_match.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipeline.animation.keyframes import parse_keyframes
+from pipeline.errors import UserError
+
+MATCHES = ("none", "first", "image")
+SPACES = ("lab", "hsv", "rgb")
+METHODS = ("meanstd", "histogram")
+_curve = lru_cache(maxsize=64)(parse_keyframes)  # strength_at runs every frame: parse once
+
+
+@dataclass
+class ColourConfig:
+    match: str = "none"  # none | first: the first dreamed frame's colours | image: `reference`'s colours
+    reference: str | None = None  # match=image: path of the image whose colours every frame keeps
+    space: str = "hsv"  # colour space the channels are matched in: hsv (measured best) | lab | rgb
+    strength: str = "1.0"  # 0..1 share of the way each frame is pulled to the reference; or keyframes
+    method: str = "histogram"  # histogram: whole distributions (measured best) | meanstd: mean and spread
+
+    def __post_init__(self) -> None:
+        for name, choices in (("match", MATCHES), ("space", SPACES), ("method", METHODS)):
+            if getattr(self, name) not in choices:
+                raise UserError(
+                    f"colour.{name} must be one of {', '.join(choices)}, got {getattr(self, name)!r}"
+                )
+        if self.match == "image" and not self.reference:
+            raise UserError("colour.match=image needs colour.reference=PATH (an image to take colours from)")
+        if self.match != "image" and self.reference:
+            raise UserError(
+                f"colour.reference is set but colour.match={self.match}: use colour.match=image to match it"
+            )
+        self.strength_at(0.0)  # parses the keyframes and checks the first value
+
+    def strength_at(self, t: float) -> float:
+        """The keyframed strength at t seconds, checked to lie in 0..1."""
+        value = _curve(self.strength, name="colour.strength")(t)
+        if not 0.0 <= value <= 1.0:
+            raise UserError(f"colour.strength must be between 0 and 1, but is {value:g} at t={t:g}s")
+        return value

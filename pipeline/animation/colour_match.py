@@ -1,0 +1,104 @@
+"""Colour coherence at work: match a frame's colour distribution to a reference's, part of the way.
+
+Conversions are OpenCV's on float32 RGB (LAB: L 0..100, a/b about -127..127; HSV: H 0..360 degrees, S and
+V 0..1). `meanstd` moves each channel's mean and standard deviation to the reference's (Reinhard et al.,
+"Color Transfer between Images", 2001, who do it in a LAB-like space); `histogram` maps each channel's
+whole distribution onto the reference's with scikit-image's `exposure.match_histograms`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from pipeline.animation.colour import ColourConfig
+from pipeline.errors import UserError
+
+_TO = {"lab": cv2.COLOR_RGB2LAB, "hsv": cv2.COLOR_RGB2HSV}
+_FROM = {"lab": cv2.COLOR_LAB2RGB, "hsv": cv2.COLOR_HSV2RGB}
+
+
+def to_space(rgb: np.ndarray, space: str) -> np.ndarray:
+    rgb = np.clip(rgb, 0.0, 1.0).astype(np.float32)
+    return cv2.cvtColor(rgb, _TO[space]) if space in _TO else rgb
+
+
+def from_space(values: np.ndarray, space: str) -> np.ndarray:
+    """Back to RGB in [0, 1]; out-of-range values from the match are brought into range first (hue wraps
+    around the circle, the other channels are clipped)."""
+    values = values.astype(np.float32)
+    if space == "hsv":
+        values[..., 0] = np.mod(values[..., 0], 360.0)
+        values[..., 1:] = np.clip(values[..., 1:], 0.0, 1.0)
+    elif space == "lab":
+        values[..., 0] = np.clip(values[..., 0], 0.0, 100.0)
+    rgb = cv2.cvtColor(values, _FROM[space]) if space in _FROM else values
+    return np.clip(rgb, 0.0, 1.0)
+
+
+def match_meanstd(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Each channel shifted and scaled so its mean and spread equal the reference's."""
+    axes = tuple(range(values.ndim - 1))
+    mean, spread = values.mean(axis=axes), values.std(axis=axes)
+    target_mean, target_spread = reference.mean(axis=axes), reference.std(axis=axes)
+    return (values - mean) * (target_spread / np.maximum(spread, 1e-6)) + target_mean
+
+
+def match_histogram(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    from skimage.exposure import match_histograms  # an optional extra: checked by check_method()
+
+    return match_histograms(values, reference, channel_axis=-1).astype(np.float32)
+
+
+def check_method(method: str) -> None:
+    """Fail at set-up, in one line, when the histogram method's library is not installed."""
+    if method != "histogram":
+        return
+    try:
+        import skimage.exposure  # noqa: F401
+    except ImportError:
+        raise UserError(
+            "colour.method=histogram needs scikit-image: pip install 'pipeline[colour]', "
+            "or use colour.method=meanstd"
+        ) from None
+
+
+class ColourMatch:
+    """Pulls frames towards one reference (float32 RGB HWC in [0, 1]), converted to the space once."""
+
+    def __init__(
+        self,
+        cfg: ColourConfig,
+        fps: float,
+        reference: np.ndarray | None = None,
+        keep: Callable[[np.ndarray], None] | None = None,
+    ):
+        """`keep` is told the reference when a frame becomes it (match=first), so a resume can reload it."""
+        check_method(cfg.method)
+        self.cfg, self.fps, self.keep = cfg, fps, keep
+        self.reference = self.target = None
+        if reference is not None:
+            self.set_reference(reference)
+
+    def set_reference(self, frame: np.ndarray) -> None:
+        self.reference = frame.astype(np.float32)
+        self.target = to_space(self.reference, self.cfg.space)
+
+    def __call__(self, frame: np.ndarray, index: int) -> np.ndarray:
+        """The frame pulled `strength` of the way to the reference's colours; with match=first, the first
+        frame seen becomes the reference (and is returned as it is)."""
+        if self.cfg.match == "none":
+            return frame
+        if self.target is None:
+            self.set_reference(frame)
+            if self.keep is not None:
+                self.keep(self.reference)
+            return frame
+        strength = self.cfg.strength_at(index / self.fps)
+        if strength == 0.0:
+            return frame
+        match = match_histogram if self.cfg.method == "histogram" else match_meanstd
+        matched = from_space(match(to_space(frame, self.cfg.space), self.target), self.cfg.space)
+        return (frame + strength * (matched - frame)).astype(np.float32)

@@ -1,0 +1,54 @@
+"""Channel lists for dreaming single channels of a layer: read them from settings, check them against
+the layer's width (one kind of thing per channel: ProGamerGov's neural-dream dreams channels the same way)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline.dreamer.layers import layer_width
+from pipeline.errors import UserError
+
+_RANGE = re.compile(r"^range\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
+_SPAN = re.compile(r"^(\d+)\s*-\s*(\d+)$")
+EXAMPLES = 'as in [12,97], "12,97", 0-15 or "range(0,16)"'
+
+
+def parse_channels(value: Any, setting: str) -> tuple[int, ...]:
+    """A list of channel numbers from a list, one number, "12,97", "0-15" (inclusive) or
+    "range(0,16)" (end excluded, as in Python); duplicates dropped, order kept."""
+    if isinstance(value, bool):
+        raise UserError(f"{setting}: expected channel numbers, {EXAMPLES}; got {value!r}")
+    if isinstance(value, int):
+        numbers = [value]
+    elif isinstance(value, (list, tuple)):
+        numbers = list(value)
+    elif isinstance(value, str):
+        numbers = _from_text(value.strip(), setting)
+    else:
+        raise UserError(f"{setting}: expected channel numbers, {EXAMPLES}; got {value!r}")
+    if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
+        raise UserError(f"{setting}: expected whole channel numbers, {EXAMPLES}; got {value!r}")
+    return tuple(dict.fromkeys(numbers))
+
+
+def _from_text(text: str, setting: str) -> list[int]:
+    if match := _RANGE.match(text) or _SPAN.match(text):
+        start, end = int(match[1]), int(match[2]) + (0 if text.startswith("range") else 1)
+        if end <= start:
+            raise UserError(f"{setting}: {text!r} holds no channels; {EXAMPLES}")
+        return list(range(start, end))
+    try:
+        return [int(piece) for piece in text.split(",")]
+    except ValueError:
+        raise UserError(f"{setting}: cannot read channels {text!r}; {EXAMPLES}") from None
+
+
+def check_channels(layer: str, channels: tuple[int, ...], setting: str) -> None:
+    """Every channel must exist in the layer: one line naming the valid range."""
+    width = layer_width(layer)
+    wrong = [c for c in channels if not 0 <= c < width]
+    if wrong:
+        raise UserError(
+            f"{setting}: {layer} has channels 0..{width - 1} ({width} wide), so {wrong} do not exist"
+        )

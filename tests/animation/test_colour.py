@@ -1,0 +1,112 @@
+"""Colour coherence: matching pulls a frame to the reference's colours, by the share asked for; settings
+are checked when composed."""
+
+import numpy as np
+import pytest
+
+from pipeline.animation.colour import ColourConfig
+from pipeline.animation.colour_match import ColourMatch
+from pipeline.errors import UserError
+from pipeline.output.quality import quality
+
+
+def _reference(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(rng.normal(0.45, 0.12, (24, 32, 3)), 0, 1).astype(np.float32)
+
+
+def _drifted(reference: np.ndarray, lift: float = 1.5, gain: float = 3.0) -> np.ndarray:
+    """Brighter, more saturated, partly blown out: what a feedback loop does to a frame."""
+    grey = reference.mean(axis=-1, keepdims=True)
+    return np.clip(grey * lift + (reference - grey) * gain, 0, 1).astype(np.float32)
+
+
+@pytest.mark.parametrize("method", ["histogram", "meanstd"])
+@pytest.mark.parametrize("space", ["lab"])
+def test_full_strength_brings_the_figures_back_to_the_reference(method, space):
+    reference = _reference()
+    match = ColourMatch(ColourConfig(match="first", method=method, space=space), fps=24)
+    assert match(reference, 0) is reference  # the first frame becomes the reference, unchanged
+    drifted = _drifted(reference)
+    matched, want, before = quality(match(drifted, 1)), quality(reference), quality(drifted)
+    for name in ("luminance", "saturation"):
+        assert abs(before[name] / want[name] - 1) > 0.15  # the drift is real...
+        assert abs(matched[name] / want[name] - 1) < 0.06, (name, matched, want)  # ...and undone
+    assert before["clipped"] - want["clipped"] > 0.1
+    assert abs(matched["clipped"] - want["clipped"]) < 0.03
+
+
+@pytest.mark.parametrize("method", ["histogram", "meanstd"])
+def test_hsv_brings_back_saturation_and_value(method):
+    """HSV matches value (the brightest channel), not luma: it is checked on what it controls, on a
+    drift without blown-out values (histograms cannot spread many pixels tied at 1.0 apart again)."""
+    reference = _reference()
+    drifted = _drifted(reference, lift=1.2, gain=1.8)
+    assert quality(drifted)["clipped"] < 0.03
+    match = ColourMatch(ColourConfig(match="first", method=method, space="hsv"), fps=24, reference=reference)
+    value = lambda frame: float(frame.max(axis=-1).mean())  # noqa: E731
+    matched = match(drifted, 1)
+    assert value(drifted) / value(reference) > 1.15
+    assert abs(value(matched) / value(reference) - 1) < 0.06
+    assert abs(quality(matched)["saturation"] / quality(reference)["saturation"] - 1) < 0.06
+
+
+@pytest.mark.parametrize("method", ["histogram", "meanstd"])
+def test_rgb_brings_back_each_channel(method):
+    """RGB matches each channel on its own (not their mix, so not saturation): checked per channel, on
+    a drift without many blown-out values (as for HSV)."""
+    reference = _reference()
+    drifted = _drifted(reference, lift=1.2, gain=1.8)
+    match = ColourMatch(ColourConfig(match="first", method=method, space="rgb"), fps=24, reference=reference)
+    want, before, after = (f.mean(axis=(0, 1)) for f in (reference, drifted, match(drifted, 1)))
+    assert np.abs(before - want).min() > 0.08
+    assert np.abs(after - want).max() < 0.01
+
+
+def test_strength_is_the_share_of_the_way_and_keyframable():
+    reference = _reference()
+    drifted = _drifted(reference)
+    match = ColourMatch(ColourConfig(match="first", strength="0:(0), 1:(1)"), fps=4, reference=reference)
+    full = ColourMatch(ColourConfig(match="first"), fps=4, reference=reference)(drifted, 4)
+    assert np.array_equal(match(drifted, 0), drifted)  # t=0: strength 0
+    half = match(drifted, 2)  # t=0.5 s: halfway
+    assert np.allclose(half, drifted + 0.5 * (full - drifted), atol=1e-6)
+    assert np.allclose(match(drifted, 4), full, atol=1e-6)
+
+
+def test_an_image_reference_is_used_from_the_first_frame():
+    reference, other = _reference(0), _drifted(_reference(1))
+    cfg = ColourConfig(match="image", reference="ref.png", space="lab")
+    match = ColourMatch(cfg, fps=24, reference=reference)
+    assert abs(quality(match(other, 0))["luminance"] - quality(reference)["luminance"]) < 0.02
+
+
+def test_none_leaves_frames_alone():
+    frame = _drifted(_reference())
+    assert ColourMatch(ColourConfig(), fps=24)(frame, 3) is frame
+
+
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        (["colour.space=xyz"], "colour.space must be one of lab, hsv, rgb"),
+        (["colour.match=last"], "colour.match must be one of none, first, image"),
+        (["colour.method=median"], "colour.method must be one of"),
+        (["colour.strength=1.5"], "colour.strength must be between 0 and 1"),
+        (["colour.strength='0:(1), 1:(-2)'"], "colour.strength"),
+        (["colour.match=image"], "colour.reference=PATH"),
+        (["colour=first_lab", "colour.reference=x.png"], "colour.match=image"),
+    ],
+)
+def test_bad_settings_fail_when_composed(tiny_config, overrides, fragment):
+    with pytest.raises(UserError, match=None) as error:
+        cfg = tiny_config(*overrides)
+        cfg.colour.strength_at(1.0)  # keyframes going out of range later are caught when reached
+    assert fragment in str(error.value) and "\n" not in str(error.value)
+
+
+def test_presets_compose(tiny_config):
+    cfg = tiny_config("colour=first_lab")
+    assert (cfg.colour.match, cfg.colour.space) == ("first", "lab")
+    assert tiny_config("colour=first_hsv").colour.space == "hsv"
+    assert tiny_config().colour.match == "none"
