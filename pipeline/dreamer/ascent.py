@@ -13,6 +13,7 @@ from torchvision.transforms.v2 import functional as tvf
 from pipeline.animation.keyframes import parse_keyframes
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
+from pipeline.dreamer.smoothing import smooth
 from pipeline.dreamer.tiles import tiled_gradient
 from pipeline.errors import UserError
 
@@ -104,15 +105,6 @@ def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeigh
     """What DeepDream maximises: the weighted mean of squared activations of the chosen layers."""
     activations = features(image, layer_weights.keys())
     return sum(weight * activations[name].float().pow(2).mean() for name, weight in layer_weights.items())
-
-
-def smooth(grad: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Average of three Gaussian blurs (sigma x 0.5, 1, 2; 9-tap kernel, reflect borders): damps the
-    checkerboard that strided convs leave in the gradient at several scales at once."""
-    blurs = [
-        tvf.gaussian_blur(grad, kernel_size=[9, 9], sigma=[s, s]) for s in (0.5 * sigma, sigma, 2 * sigma)
-    ]
-    return sum(blurs) / 3.0
 
 
 def ascent_step(
