@@ -45,6 +45,7 @@ class RenderConfig:
     contact_sheet: bool = True  # write contact_sheet.jpg (12 evenly spaced, captioned frames) at the end
     resume: str | None = None  # a run directory to continue from its last saved frame (its settings apply)
     threads: int = 0  # CPU threads for torch and OpenCV; 0: all cores, shared among parallel sweep jobs
+    cadence: int = 1  # zoom renders: dream every Nth frame, warp the camera's motion between (1: every)
 
     def __post_init__(self) -> None:
         """Validate, and resolve the `auto`/0 settings against the input (clip size, rate, length, sound)."""
@@ -64,6 +65,12 @@ class RenderConfig:
         self.frame_count = self._frame_count()
         if self.preview_every < 0:
             raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
+        if self.cadence < 1:
+            raise UserError(f"cadence must be 1 (dream every frame) or more frames, got {self.cadence}")
+        if self.clip is not None and self.cadence > 1:
+            raise UserError(
+                f"cadence={self.cadence} is for zoom renders; a clip is dreamed every frame: cadence=1"
+            )
         check_device_name(self.device)
         check_precision_name(self.precision)
 

@@ -48,9 +48,8 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
             try:
                 for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
                                   unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
-                    frame, carried = feed.next_input(index)
-                    dreamed, record = renderer.dream(frame, index)
-                    sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
+                    frame, record, carry = feed.frame_at(index, renderer)  # dreamed, or made between dreams
+                    sink.submit(index, frame, carry, record)
                     log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
                     if stop.requested:
                         break
@@ -65,6 +64,8 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
 
 
 def _summary(record: dict) -> str:
+    if not record["dreamed"]:
+        return "made between the dreams at frames {} and {}".format(*record["between"])
     layers = ", ".join(f"{name}:{weight:.2f}" for name, weight in record["layers"].items())
     return f"layers {layers}  objective {record['objective_end']:.4g}  {record['dream_seconds']:.2f}s"
 

@@ -29,18 +29,21 @@ class FrameSink:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
         self.pending: Future | None = None
 
-    def submit(self, index: int, dreamed: np.ndarray, next_input: np.ndarray, record: dict) -> None:
+    def submit(self, index: int, dreamed: np.ndarray, next_input: np.ndarray | None, record: dict) -> None:
+        """`next_input` None: this frame saves no checkpoint (a cadence in-between: a resume restarts
+        after the last dreamed frame and makes it again, identically)."""
         self.wait()
         self.pending = self.pool.submit(self._write, index, dreamed, next_input, record)
 
-    def _write(self, index: int, dreamed: np.ndarray, next_input: np.ndarray, record: dict) -> None:
+    def _write(self, index: int, dreamed: np.ndarray, next_input: np.ndarray | None, record: dict) -> None:
         started = time.perf_counter()
         save_png(self.run_dir / "frames" / f"{index:06d}.png", dreamed)
         self.video.write(dreamed)
         if self.preview_every and index % self.preview_every == 0:
             save_jpeg(self.run_dir / PREVIEW, dreamed)
         self.manifest.append({**record, "write_seconds": round(time.perf_counter() - started, 4)})
-        save_checkpoint(self.run_dir, Checkpoint(index + 1, next_input))
+        if next_input is not None:
+            save_checkpoint(self.run_dir, Checkpoint(index + 1, next_input))
 
     def wait(self) -> None:
         """Block until the frame in flight is written; re-raise its error, if any."""

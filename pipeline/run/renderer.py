@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pipeline.animation.cadence import CadenceFeed
 from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
 from pipeline.animation.feeds import ClipFeed, ZoomFeed
@@ -67,7 +68,7 @@ class Renderer:
         precision = str(dtype).removeprefix("torch.")
         log.info("dreaming on %s (%s), up to layer %s", self.device, precision, deepest)
 
-    def feed(self) -> tuple[int, ZoomFeed | ClipFeed]:
+    def feed(self) -> tuple[int, ZoomFeed | ClipFeed | CadenceFeed]:
         """(first frame to dream, where inputs come from): a clip, or the zoom loop from a photo or noise;
         resuming, from the saved state."""
         saved = load_checkpoint(self.out_dir) if self.cfg.resume else None
@@ -82,10 +83,16 @@ class Renderer:
                 Path(self.cfg.input), self.camera, Coherence(self.cfg.coherence), start, carry
             )
         if saved is not None:
-            return start, ZoomFeed(self.camera, saved.frame)
+            return start, self._zoom_feed(start, saved.frame)
         if self.cfg.input is None:
-            return 0, ZoomFeed(self.camera, noise_image(self.cfg.width, self.cfg.height, self.cfg.seed))
-        return 0, ZoomFeed(self.camera, load_image(self.cfg.input, self.cfg.width, self.cfg.height))
+            return 0, self._zoom_feed(0, noise_image(self.cfg.width, self.cfg.height, self.cfg.seed))
+        return 0, self._zoom_feed(0, load_image(self.cfg.input, self.cfg.width, self.cfg.height))
+
+    def _zoom_feed(self, start: int, carried: np.ndarray) -> ZoomFeed | CadenceFeed:
+        """With cadence, `carried` is the last dream (resuming) or the first input; else the next input."""
+        if self.cfg.cadence == 1:
+            return ZoomFeed(self.camera, carried)
+        return CadenceFeed(self.camera, self.cfg.cadence, self.cfg.frame_count, start, carried)
 
     def encode_done_frames(self, video: Mp4Writer, start: int) -> None:
         """A resumed render re-encodes the frames already on disk (exact: they are the 8-bit frames)."""
@@ -95,16 +102,21 @@ class Renderer:
     def dream(self, frame: np.ndarray, index: int) -> tuple[np.ndarray, dict]:
         """Dream one frame; return it with its manifest record."""
         started, t = time.perf_counter(), index / self.cfg.fps
-        weights = self.schedule.weights_at(index)
         params = self.cfg.dream.at(t, first_frame=index == 0)
         stats: dict = {}
-        dreamed = self._dream_within_memory(frame, weights, params, index, stats)
-        record = {"index": index, "time": round(t, 6), "layers": weights, "motion": self.camera.values_at(t),
-                  "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats}  # fmt: skip
+        record = self.describe(index)
+        dreamed = self._dream_within_memory(frame, record["layers"], params, index, stats)
+        record.update(octaves=params.octaves, steps=params.steps, lr=params.lr, **stats)
         return self.space.decode(dreamed), {
             **record,
             "dream_seconds": round(time.perf_counter() - started, 4),
         }
+
+    def describe(self, index: int) -> dict:
+        """What the manifest says of any frame, dreamed or not: when it is, its layers, the camera."""
+        t = index / self.cfg.fps
+        return {"index": index, "time": round(t, 6), "layers": self.schedule.weights_at(index),
+                "motion": self.camera.values_at(t)}  # fmt: skip
 
     def _dream_within_memory(self, frame, weights, params, index: int, stats: dict):
         """Dream; if memory runs out, retry the frame with the gradient in smaller tiles (the same
