@@ -45,6 +45,7 @@ class RenderConfig:
     contact_sheet: bool = True  # write contact_sheet.jpg (12 evenly spaced, captioned frames) at the end
     resume: str | None = None  # a run directory to continue from its last saved frame (its settings apply)
     threads: int = 0  # CPU threads for torch and OpenCV; 0: all cores, shared among parallel sweep jobs
+    log_frames: bool = False  # also print each frame's line on the console (render.log always has them)
     cadence: int = 1  # zoom renders: dream every Nth frame, warp the camera's motion between (1: every)
 
     def __post_init__(self) -> None:

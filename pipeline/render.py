@@ -20,12 +20,14 @@ from pipeline.errors import UserError
 from pipeline.output.manifest import Manifest
 from pipeline.output.sink import FrameSink
 from pipeline.output.video import Mp4Writer
+from pipeline.run.console import FRAMES_LOGGER
 from pipeline.run.interrupts import StopRequest
 from pipeline.run.renderer import Renderer
 from pipeline.run.resume import resume_config
 from pipeline.sweeps.jobs import record_failure
 
 log = logging.getLogger(__name__)
+frames_log = logging.getLogger(FRAMES_LOGGER)  # render.log only, unless log_frames=true (run/console.py)
 
 
 class Interrupted(Exception):
@@ -46,11 +48,13 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
         sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every)
         with StopRequest() as stop, logging_redirect_tqdm():
             try:
-                for index in tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
-                                  unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
+                bar = tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
+                           unit="frame", desc="dreaming", dynamic_ncols=True)  # fmt: skip
+                for index in bar:
                     frame, record, carry = feed.frame_at(index, renderer)  # dreamed, or made between dreams
                     sink.submit(index, frame, carry, record)
-                    log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
+                    bar.set_postfix_str(_summary(record), refresh=False)
+                    frames_log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
                     if stop.requested:
                         break
             finally:
