@@ -1,5 +1,7 @@
 """The render loop in-process, on the real config with a seeded random VGG19."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -112,3 +114,23 @@ def test_frames_auto_without_clip_or_audio_is_120(tiny_config):
     assert tiny_config("frames=auto").frame_count == 120
     with pytest.raises(UserError, match="frames"):
         tiny_config("frames=many")
+
+
+@pytest.mark.parametrize("preset", ["default", "full"])
+def test_light_frame_defaults_apply_only_after_frame_0(tiny_config, tmp_path, preset):
+    cfg = tiny_config(f"dream={preset}", "frames=3", "dream.octaves=3", "dream.steps=4",
+                      "layer_schedule=single", "layer_schedule.layer=conv2_1")  # fmt: skip
+    render(cfg, tmp_path)
+    records = [json.loads(line) for line in (tmp_path / "frames.jsonl").read_text().splitlines()]
+    used = [(r["octaves"], r["steps"], r["lr"]) for r in records]
+    assert used[0] == (3, 4, 0.09)  # frame 0: the full dream
+    if preset == "full":
+        assert used[1:] == [used[0]] * 2
+    else:  # later frames: the preset's light frames, lighter than frame 0
+        light = (cfg.dream.frame_octaves, int(cfg.dream.frame_steps), float(cfg.dream.frame_lr))
+        assert used[1:] == [light] * 2 and light[0] < 3 and light[1] < 4
+
+
+def test_cadence_must_be_positive(tiny_config):
+    with pytest.raises(UserError, match="cadence"):
+        tiny_config("cadence=0")

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.animation.cadence import CadenceFeed
 from pipeline.animation.camera import Camera, MotionConfig
+from pipeline.animation.smoothness import residual, summarise
 from pipeline.render import render
 
 W, H, FPS, ZOOM = 64, 48, 24.0, 1.25
@@ -121,3 +122,38 @@ def test_killed_cadence_render_resumes_byte_identically(tmp_path):
         assert (run_dir / "frames" / name).read_bytes() == (tmp_path / "whole/frames" / name).read_bytes()
         if name in written:  # frames already written stay byte-identical
             assert written[name] == (run_dir / "frames" / name).read_bytes()
+
+
+class NudgingDreamer(StubDreamer):
+    """Like a dream, changes its input a little (a seeded pattern per frame) instead of replacing it."""
+
+    def dream(self, frame, index):
+        self.inputs[index] = frame
+        return np.clip(frame + 0.08 * (_noise(index) - 0.5), 0, 1), {"index": index}
+
+
+def _residuals(feed_every, count=13):
+    camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
+    feed, dreamer = CadenceFeed(camera, feed_every, count, 0, _noise(100)), NudgingDreamer()
+    made = [feed.frame_at(k, dreamer) for k in range(count)]
+    residuals = [residual(camera, made[k][0], made[k + 1][0], k) for k in range(count - 1)]
+    return summarise(residuals, [record["dreamed"] for _, record, _ in made])
+
+
+def test_cadence_shows_no_jump_at_the_dreamed_frames():
+    """The change a dream brings is spread over the in-betweens before it, not dumped on its frame."""
+    assert _residuals(4)["jump"] <= 1.5
+
+
+def test_the_smoothness_metric_sees_a_jump():
+    """Without the cross-fade (in-betweens = forward warps only) the dreamed frames jump."""
+    camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
+    still = _noise(5)
+    frames = [still]
+    for k in range(8):
+        moved = camera.warp(frames[-1], k / FPS)
+        frames.append(np.clip(moved + 0.08 * (_noise(k) - 0.5), 0, 1) if k % 4 == 3 else moved)
+    residuals = [residual(camera, frames[k], frames[k + 1], k) for k in range(8)]
+    assert residuals[0] == pytest.approx(0, abs=1e-7)  # the camera's own motion is not counted
+    summary = summarise(residuals, [k % 4 == 0 for k in range(9)])
+    assert summary["jump"] > 10 and summary["worst"] == max(residuals)
