@@ -11,7 +11,7 @@ from pipeline.errors import UserError
 
 # Settings a resume may change without changing the frames already dreamed (a longer `frames`
 # extends the video; `fraction` layer schedules then stretch over the new length).
-HARMLESS = ("frames", "device", "audio", "preview_every", "contact_sheet", "video")
+HARMLESS = ("frames", "device", "audio", "preview_every", "contact_sheet", "video", "log_frames")
 
 
 def _is_harmless(key: str) -> bool:
