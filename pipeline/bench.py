@@ -18,14 +18,18 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from pipeline.animation.camera import Camera, MotionConfig
-from pipeline.dreamer.ascent import DreamParams, dream, frame_generator, objective
+from pipeline.animation.camera import Camera
+from pipeline.animation.motion_config import MotionConfig
+from pipeline.dreamer.ascent import dream, frame_generator, objective
 from pipeline.dreamer.device import resolve_device
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_precision
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.reference import reference_dream
-from pipeline.dreamer.weights import ModelConfig, load_features, load_taps
+from pipeline.dreamer.settings import DreamParams, ModelConfig
+from pipeline.dreamer.weights import load_features, load_taps
+from pipeline.errors import UserError
+from pipeline.errors import report as report_error
 from pipeline.sources.image import noise_image
 
 
@@ -204,4 +208,7 @@ def report(r: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except UserError as error:  # a bad --device or --precision: one line, exit 2, as every command
+        report_error(error)

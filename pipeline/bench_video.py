@@ -27,33 +27,37 @@ from pipeline.config import RenderConfig, register_configs
 from pipeline.dreamer.ascent import frame_generator, objective
 from pipeline.dreamer.reference import reference_dream
 from pipeline.dreamer.weights import load_features
+from pipeline.run.plan import Plan, plan
 from pipeline.run.renderer import Renderer
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 DEFAULTS = ["model.weights=random", "frames=48", "layer_schedule=deep", "contact_sheet=false"]
 
 
-def compose_config(overrides: list[str]) -> RenderConfig:
+def compose_config(overrides: list[str]) -> tuple[RenderConfig, Plan]:
+    """The render settings and their plan (size, rate, length), as pipeline.render resolves them."""
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return OmegaConf.to_object(compose(config_name="render", overrides=[*DEFAULTS, *overrides]))
+        cfg = OmegaConf.to_object(compose(config_name="render", overrides=[*DEFAULTS, *overrides]))
+    return cfg, plan(cfg)
 
 
 def strength(renderer: Renderer, frame: np.ndarray, index: int) -> float:
     """The objective DeepDream maximises, on an output frame, for the layers in force at that frame."""
     with torch.no_grad():
-        image = renderer.space.encode(frame)
-        return objective(image, renderer.taps, renderer.schedule.weights_at(index)).item()
+        image = renderer.network.space.encode(frame)
+        return objective(image, renderer.network.taps, renderer.schedule.weights_at(index)).item()
 
 
-def run_video(cfg: RenderConfig, keep: set[int] = frozenset()) -> dict:
+def run_video(settings: tuple[RenderConfig, Plan], keep: set[int] = frozenset()) -> dict:
     """Every frame through the loop's feed and dreamer; returns seconds, per-frame strength, smoothness,
     and the output frames whose indices are in `keep`."""
+    cfg, resolved = settings
     with tempfile.TemporaryDirectory() as out_dir:
-        renderer = Renderer(cfg, Path(out_dir))
+        renderer = Renderer(cfg, resolved, Path(out_dir))
         _, feed = renderer.feed()
         seconds, strengths, residuals, dreamed, kept, previous = 0.0, [], [], [], {}, None
-        for index in range(cfg.frame_count):
+        for index in range(resolved.frame_count):
             started = time.perf_counter()
             frame, record, _ = feed.frame_at(index, renderer)
             seconds += time.perf_counter() - started
@@ -65,8 +69,8 @@ def run_video(cfg: RenderConfig, keep: set[int] = frozenset()) -> dict:
             previous = frame
         feed.close()
     smooth = summarise(residuals, dreamed) if residuals else None
-    return {"seconds": seconds, "frames": cfg.frame_count, "dreamed": sum(dreamed), "strengths": strengths,
-            "smoothness": smooth, "kept": kept, "renderer": renderer}  # fmt: skip
+    return {"seconds": seconds, "frames": resolved.frame_count, "dreamed": sum(dreamed),
+            "strengths": strengths, "smoothness": smooth, "kept": kept, "renderer": renderer}  # fmt: skip
 
 
 def sampled(count: int, frames: int) -> list[int]:
@@ -84,15 +88,15 @@ def time_samples(dream_one, indices: list[int], inputs: dict[int, np.ndarray]) -
     return total / len(indices)
 
 
-def reference_dreamer(cfg: RenderConfig, renderer: Renderer):
+def reference_dreamer(cfg: RenderConfig, fps: float, renderer: Renderer):
     """A full dream per frame the plain way, on the layer with the most weight at that frame."""
-    plain = load_features(cfg.model, cfg.seed).to(renderer.device)
-    space = renderer.space
+    plain = load_features(cfg.model, cfg.seed).to(renderer.network.device)
+    space = renderer.network.space
 
     def dream_one(previous: np.ndarray, index: int) -> np.ndarray:
-        frame = renderer.camera.warp(previous, (index - 1) / cfg.fps)
+        frame = renderer.camera.warp(previous, (index - 1) / fps)
         weights = renderer.schedule.weights_at(index)
-        params = cfg.dream.at(index / cfg.fps, first_frame=True)
+        params = cfg.dream.at(index / fps, first_frame=True)
         layer = max(weights, key=weights.get)
         return reference_dream(
             space.encode(frame), plain, layer, params, frame_generator(cfg.seed, index), space
@@ -102,20 +106,20 @@ def reference_dreamer(cfg: RenderConfig, renderer: Renderer):
 
 
 def measure(overrides: list[str], full_frames: int, reference_frames: int) -> dict:
-    ours_cfg = compose_config(overrides)
-    full_cfg = compose_config([*overrides, "dream=full", "cadence=1"])
-    frames = ours_cfg.frame_count
+    ours_cfg, ours_plan = ours = compose_config(overrides)
+    full_cfg, full_plan = full_settings = compose_config([*overrides, "dream=full", "cadence=1"])
+    frames, fps = ours_plan.frame_count, ours_plan.fps
     full_in_full = full_frames <= 0 or full_frames >= frames
     full_idx = [] if full_in_full else sampled(full_frames, frames)
     ref_idx = sampled(reference_frames, frames) if reference_frames > 0 else []
-    ours = run_video(ours_cfg, keep={i - 1 for i in full_idx + ref_idx})
-    per_second = {"ours": ours["seconds"] / frames * ours_cfg.fps}
-    result = {"overrides": overrides, "width": ours_cfg.width, "height": ours_cfg.height, "fps": ours_cfg.fps,
+    ours = run_video(ours, keep={i - 1 for i in full_idx + ref_idx})
+    per_second = {"ours": ours["seconds"] / frames * fps}
+    result = {"overrides": overrides, "width": ours_plan.width, "height": ours_plan.height, "fps": fps,
               "frames": frames, "cadence": ours_cfg.cadence, "dreamed_frames": ours["dreamed"],
               "smoothness_ours": ours["smoothness"]}  # fmt: skip
     if full_in_full:
-        full = run_video(full_cfg)
-        per_second["full"] = full["seconds"] / frames * full_cfg.fps
+        full = run_video(full_settings)
+        per_second["full"] = full["seconds"] / frames * fps
         result["strength_kept"] = sum(ours["strengths"]) / sum(full["strengths"])
         ratios = np.array(ours["strengths"]) / np.array(full["strengths"])
         result["strength_kept_worst_frame"] = float(ratios.min())
@@ -123,16 +127,16 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
         renderer = full["renderer"]
     else:
         with tempfile.TemporaryDirectory() as out_dir:
-            renderer = Renderer(full_cfg, Path(out_dir))
+            renderer = Renderer(full_cfg, full_plan, Path(out_dir))
 
         def full_one(previous, index):
-            return renderer.dream(renderer.camera.warp(previous, (index - 1) / full_cfg.fps), index)
+            return renderer.dream(renderer.camera.warp(previous, (index - 1) / fps), index)
 
-        per_second["full"] = time_samples(full_one, full_idx, ours["kept"]) * full_cfg.fps
+        per_second["full"] = time_samples(full_one, full_idx, ours["kept"]) * fps
         result["full_sampled_frames"] = full_idx
     if ref_idx:
-        reference_one = reference_dreamer(full_cfg, renderer)
-        per_second["reference"] = time_samples(reference_one, ref_idx, ours["kept"]) * full_cfg.fps
+        reference_one = reference_dreamer(full_cfg, fps, renderer)
+        per_second["reference"] = time_samples(reference_one, ref_idx, ours["kept"]) * fps
         result["reference_sampled_frames"] = ref_idx
     result["seconds_per_video_second"] = per_second
     result["ratios"] = {f"ours/{k}": per_second["ours"] / v for k, v in per_second.items() if k != "ours"}

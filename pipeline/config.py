@@ -1,41 +1,59 @@
-"""The root render config (a typed schema Hydra checks at compose time) and its ConfigStore entry."""
+"""The root configs (typed schemas Hydra checks at compose time) and their ConfigStore entries.
+
+Composing a config validates values only: no file is read, no clip probed, no torch, torchvision or OpenCV
+imported (so `--help`, `--cfg job` and a typo answer at once). What depends on the input (a clip's size,
+rate and length, the sound track) is resolved once, when the work starts, by pipeline.run.plan.
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
-from pipeline.animation.camera import MotionConfig
-from pipeline.animation.coherence import CoherenceConfig
+from pipeline.animation.coherence_config import CoherenceConfig
+from pipeline.animation.dream_config import DreamConfig
+from pipeline.animation.motion_config import MotionConfig
 from pipeline.animation.schedule import LayerScheduleConfig
-from pipeline.dreamer.ascent import DreamConfig
-from pipeline.dreamer.device import check_device_name
-from pipeline.dreamer.precision import check_precision_name
-from pipeline.dreamer.weights import ModelConfig
+from pipeline.dreamer.layers import check_layer_name, conv_layer_names
+from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
 from pipeline.errors import UserError
-from pipeline.output.video import VideoConfig
-from pipeline.sources.audio import audio_duration, check_audio_file
-from pipeline.sources.clip import ClipInfo, even_size, is_video, probe_clip
+from pipeline.output.video_config import VideoConfig
 
 
 @dataclass
-class RenderConfig:
-    input: str | None = (
-        None  # photo (any format OpenCV reads) or video clip to dream; null: seeded grey noise
-    )
-    width: int = 0  # frame width in pixels, even (H.264 4:2:0); 0: a clip's own width, else 640
-    height: int = 0  # frame height in pixels, even; 0: a clip's own height, else 360
-    frames: str = "auto"  # how many frames; "auto": a clip's length, else the audio track's, else 120
-    fps: float = 24.0  # frames per second (a clip keeps its own); motion and schedules are in seconds
-    seed: int = 0  # seeds the noise, the random weights and every frame's jitter
+class DreamerConfig:
+    """What the video and the stills share: the input, the frame size, and how the network dreams."""
+
+    input: str | None = None  # image (any format OpenCV reads) or, for a video, a clip; null: grey noise
+    width: int = 0  # width in pixels; 0: the input's own (a video without a clip: 640)
+    height: int = 0  # height in pixels; 0: the input's own (a video without a clip: 360)
+    seed: int = 0  # seeds the noise, the random weights and the jitter
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type (auto: fastest safe one)
+    threads: int = 0  # CPU threads for torch and OpenCV; 0: all cores, shared among parallel sweep jobs
     model: ModelConfig = field(default_factory=ModelConfig)
-    dream: DreamConfig = field(default_factory=DreamConfig)
+    dream: DreamConfig = field(default_factory=DreamConfig)  # octaves, steps, lr... (keyframes: video only)
+
+    def __post_init__(self) -> None:
+        if self.threads < 0:
+            raise UserError(
+                "threads must be 0 (automatic: this machine's cores shared among the jobs running at "
+                f"once) or a number of CPU threads per job, got {self.threads}"
+            )
+        for name in ("width", "height"):
+            if (value := getattr(self, name)) < 0:
+                raise UserError(f"{name} must be a number of pixels, or 0 for the input's own, got {value}")
+        check_device_name(self.device)
+        check_precision_name(self.precision)
+
+
+@dataclass
+class RenderConfig(DreamerConfig):
+    frames: str = "auto"  # how many frames; "auto": a clip's length, else the audio track's, else 120
+    fps: float = 24.0  # frames per second (a clip keeps its own); motion and schedules are in seconds
     layer_schedule: LayerScheduleConfig = field(default_factory=LayerScheduleConfig)
     motion: MotionConfig = field(default_factory=MotionConfig)
     coherence: CoherenceConfig = field(default_factory=CoherenceConfig)  # clips only: frame-to-frame carry
@@ -44,82 +62,72 @@ class RenderConfig:
     preview_every: int = 10  # refresh preview.jpg every this many frames (0: never)
     contact_sheet: bool = True  # write contact_sheet.jpg (12 evenly spaced, captioned frames) at the end
     resume: str | None = None  # a run directory to continue from its last saved frame (its settings apply)
-    threads: int = 0  # CPU threads for torch and OpenCV; 0: all cores, shared among parallel sweep jobs
     log_frames: bool = False  # also print each frame's line on the console (render.log always has them)
     cadence: int = 1  # zoom renders: dream every Nth frame, warp the camera's motion between (1: every)
 
     def __post_init__(self) -> None:
-        """Validate, and resolve the `auto`/0 settings against the input (clip size, rate, length, sound)."""
-        if self.threads < 0:
-            raise UserError(f"threads must be 0 (automatic) or a number of CPU threads, got {self.threads}")
-        if self.input is not None and not Path(self.input).expanduser().is_file():
-            raise UserError(
-                f"input: no file at {self.input}; pass an image or clip path, or input=null for noise"
-            )
-        self.clip: ClipInfo | None = probe_clip(self.input) if self.input and is_video(self.input) else None
-        self._resolve_size()
-        if self.clip is not None:
-            self.fps = float(self.clip.fps)  # exact: fps_fraction maps it back to e.g. 30000/1001
-        if self.fps <= 0:
-            raise UserError(f"fps must be positive (24, 30 or 60 are typical), got {self.fps}")
-        self.audio_source = self._audio_source()
-        self.frame_count = self._frame_count()
-        if self.preview_every < 0:
-            raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
-        if self.cadence < 1:
-            raise UserError(f"cadence must be 1 (dream every frame) or more frames, got {self.cadence}")
-        if self.clip is not None and self.cadence > 1:
-            raise UserError(
-                f"cadence={self.cadence} is for zoom renders; a clip is dreamed every frame: cadence=1"
-            )
-        check_device_name(self.device)
-        check_precision_name(self.precision)
-
-    def _resolve_size(self) -> None:
-        default = even_size(self.clip.width, self.clip.height) if self.clip else (640, 360)
-        for name, fallback in zip(("width", "height"), default):
-            value = getattr(self, name) or fallback
-            if value < 2 or value % 2:
+        """Validate values only; `auto`/0 are resolved against the input by pipeline.run.plan."""
+        super().__post_init__()
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if value and (value < 2 or value % 2):
                 raise UserError(
                     f"{name} must be an even number of pixels >= 2 (H.264 4:2:0 needs even sides), "
                     f"got {value}: try {name}={max(2, value + value % 2)}"
                 )
-            setattr(self, name, value)
+        if self.fps <= 0:
+            raise UserError(f"fps must be positive (24, 30 or 60 are typical), got {self.fps}")
+        self.frame_limit()
+        if self.preview_every < 0:
+            raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
+        if self.cadence < 1:
+            raise UserError(f"cadence must be 1 (dream every frame) or more frames, got {self.cadence}")
 
-    def _audio_source(self) -> Path | None:
-        """The sound to mux: the given track, else a clip's own, unless audio=none."""
-        if self.audio is not None and self.audio.strip().lower() == "none":
-            return None
-        if self.audio is not None:
-            return check_audio_file(self.audio)
-        return Path(self.input).expanduser() if self.clip and self.clip.has_audio else None
-
-    def _frame_count(self) -> int:
-        """`frames` as a number; "auto": as long as the clip, else the sound track (rounded up to a whole
-        frame), else 120."""
+    def frame_limit(self) -> int | None:
+        """`frames` as a number, or None for "auto"."""
         if str(self.frames).strip().lower() == "auto":
-            if self.clip is not None:
-                return self.clip.frames
-            if self.audio_source is not None:
-                return max(1, math.ceil(audio_duration(self.audio_source) * self.fps - 1e-6))
-            return 120
+            return None
         try:
             count = int(str(self.frames))
         except ValueError:
             raise UserError(f'frames must be a whole number or "auto", got {self.frames!r}') from None
         if count < 1:
             raise UserError(f"frames must be at least 1, got {count}")
-        if self.clip is not None and count > self.clip.frames:
-            raise UserError(
-                f"frames={count}, but the clip {self.input} has {self.clip.frames}: use frames=auto"
-            )
         return count
 
 
+@dataclass
+class StillsConfig(DreamerConfig):
+    layers: Any = field(default_factory=lambda: ["conv3_2", "conv4_2", "conv5_1"])  # names, one, or all
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.layer_names = resolve_layers(self.layers)
+
+
+def resolve_layers(value: Any) -> list[str]:
+    """`layers` as a list of checked names, in the order given: "all" is the 16 conv layers shallow to
+    deep, one name is a list of one (so `-m layers=conv3_1,conv4_2` sweeps one layer per job)."""
+    if isinstance(value, str):
+        names = conv_layer_names() if value.strip().lower() == "all" else [value]
+    elif isinstance(value, list | tuple):
+        names = [str(name) for name in value]
+    else:
+        raise UserError(
+            f"layers must be a list like [conv3_2,conv4_2], one layer name, or all; got {value!r}"
+        )
+    if not names:
+        raise UserError("layers is empty: name at least one, e.g. layers=[conv4_2], or layers=all")
+    for name in names:
+        check_layer_name(name, "layers")
+    return list(dict.fromkeys(names))
+
+
 def register_configs() -> None:
-    """Store the schema outside any group, so it never shows up as a preset to sweep over; and the
+    """Store the schemas outside any group, so they never show up as presets to sweep over; and the
     resolvers conf/render.yaml uses to render a resume into the run directory it continues."""
     ConfigStore.instance().store(name="render_schema", node=RenderConfig)
+    ConfigStore.instance().store(name="stills_schema", node=StillsConfig)
     resolvers = {
         "run_dir": lambda resume, fresh: resume or fresh,  # a resume logs into the run it continues
         "record_dir": lambda resume: None if resume else ".hydra",  # and keeps that run's record intact

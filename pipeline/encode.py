@@ -2,24 +2,27 @@
 
     python -m pipeline.encode run_dir=outputs/2024-05-01/12-00-00 [video=youtube_720p] [audio=song.mp3]
 
-The fps, `video` settings and `audio` recorded by the render in RUN_DIR/.hydra/config.yaml are used unless
-given here: `video=PRESET` (conf/video/) replaces the recorded encoder settings, `video.KEY=VALUE` changes
-one, `audio=PATH` or `audio=null` replaces the track. Frames stream one at a time, in numeric order.
+The exact fps and sound the render used (RUN_DIR/plan.json: a clip's own rate and sound track) and the
+`video` settings recorded in RUN_DIR/.hydra/config.yaml are used unless given here: `video=PRESET`
+(conf/video/) replaces the recorded encoder settings, `video.KEY=VALUE` changes one, `audio=PATH` or
+`audio=null` replaces the track. Frames stream one at a time, in numeric order.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
-from pipeline.errors import UserError
-from pipeline.output.video import Mp4Writer, VideoConfig
-from pipeline.sources.image import read_png
+from pipeline.errors import UserError, report
+from pipeline.output.frames import read_png
+from pipeline.output.video import Mp4Writer
+from pipeline.output.video_config import VideoConfig
+from pipeline.run.plan import read_plan
+from pipeline.run.record import RECORD, read_record
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "conf" / "video"
 USAGE = "run_dir=PATH (required), video=PRESET, video.KEY=VALUE, audio=PATH|null"
@@ -61,10 +64,7 @@ def numbered_frames(frames_dir: Path) -> list[Path]:
 
 def recorded_settings(run_dir: Path, overrides: dict[str, str]) -> tuple[float, VideoConfig, str | None]:
     """fps, video and audio as the render recorded them, with this command line's overrides on top."""
-    record = run_dir / ".hydra" / "config.yaml"
-    if not record.is_file():
-        raise UserError(f"run_dir: no render record at {record}; pass the run directory a render wrote")
-    recorded = OmegaConf.load(record)
+    recorded = read_record(run_dir, "run_dir")
     base = preset(overrides["video"]) if "video" in overrides else recorded.get("video", {})
     dotted = [
         f"{key[len('video.') :]}={value}" for key, value in overrides.items() if key.startswith("video.")
@@ -74,9 +74,11 @@ def recorded_settings(run_dir: Path, overrides: dict[str, str]) -> tuple[float, 
         video: VideoConfig = OmegaConf.to_object(merged)
     except OmegaConfBaseException as error:
         raise UserError(f"video: {str(error).splitlines()[0]}") from None
-    audio, fps = overrides.get("audio", recorded.get("audio")), recorded.get("fps")
+    resolved = read_plan(run_dir)  # a run made before plans were recorded has only its settings
+    fps = resolved.fps if resolved else recorded.get("fps")
+    audio = overrides.get("audio", resolved.audio_source if resolved else recorded.get("audio"))
     if not fps:
-        raise UserError(f"run_dir: {record} records no fps; is it a render's run directory?")
+        raise UserError(f"run_dir: {run_dir / RECORD} records no fps; is it a render's run directory?")
     return float(fps), video, None if audio in (None, "", "null", "None", "~") else str(audio)
 
 
@@ -113,8 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         overrides = parse_overrides(args.overrides)
         path = encode(overrides.pop("run_dir"), overrides)
     except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+        report(error)
     print(f"wrote {path}")
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import imageio_ffmpeg
 
-from pipeline.errors import UserError
+from pipeline.errors import UserError, one_line
 
 
 def command(*args: str) -> list[str]:
@@ -24,14 +25,10 @@ def run(args: list[str], doing: str) -> str:
     """Run ffmpeg to completion; return its stdout, or raise one line naming what failed and why."""
     result = subprocess.run(command(*args), capture_output=True)
     if result.returncode != 0:
-        raise UserError(f"ffmpeg could not {doing} (exit {result.returncode}: {last_line(result.stderr)})")
+        raise UserError(
+            f"ffmpeg could not {doing} (exit {result.returncode}: {one_line(result.stderr, last=True)})"
+        )
     return result.stdout.decode(errors="replace")
-
-
-def last_line(stderr: bytes) -> str:
-    """ffmpeg's final stderr line is its most specific complaint."""
-    lines = stderr.decode(errors="replace").strip().splitlines()
-    return lines[-1].strip() if lines else "no message"
 
 
 def count_frames(path: Path) -> int:
@@ -40,3 +37,11 @@ def count_frames(path: Path) -> int:
               f"read back {path}")  # fmt: skip
     counts = re.findall(r"^frame=(\d+)", out, re.MULTILINE)
     return int(counts[-1]) if counts else 0
+
+
+def fps_fraction(fps: float) -> Fraction:
+    """29.97 -> 30000/1001 (and 23.976, 59.94 likewise): ffmpeg gets the exact NTSC rate, not a rounding."""
+    ntsc = round(fps * 1.001)
+    if fps != int(fps) and abs(fps - ntsc / 1.001) < 0.005:
+        return Fraction(ntsc * 1000, 1001)
+    return Fraction(fps).limit_denominator(1000)

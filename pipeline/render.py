@@ -12,19 +12,12 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
-from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
 from pipeline.config import RenderConfig, register_configs
-from pipeline.errors import UserError
-from pipeline.output.manifest import Manifest
-from pipeline.output.sink import FrameSink
-from pipeline.output.video import Mp4Writer
+from pipeline.output.manifest import Manifest, layer_caption
 from pipeline.run.console import FRAMES_LOGGER
-from pipeline.run.interrupts import StopRequest
-from pipeline.run.renderer import Renderer
 from pipeline.run.resume import resume_config
-from pipeline.sweeps.jobs import record_failure
+from pipeline.sweeps.jobs import run_job
 
 log = logging.getLogger(__name__)
 frames_log = logging.getLogger(FRAMES_LOGGER)  # render.log only, unless log_frames=true (run/console.py)
@@ -41,20 +34,35 @@ class Interrupted(Exception):
 def render(cfg: RenderConfig, out_dir: Path) -> Path:
     """Dream frames into out_dir/frames/ and out_dir/<video.filename> (continuing a saved state if
     `cfg.resume`); return the MP4's path. Raises Interrupted after encoding, if asked to stop."""
-    renderer = Renderer(cfg, out_dir)
+    # torch, torchvision and OpenCV load here, where the work starts: --help, --cfg job and typos stay instant
+    from tqdm import tqdm
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
+    from pipeline.output.sink import FrameSink
+    from pipeline.output.video import Mp4Writer
+    from pipeline.run.interrupts import StopRequest
+    from pipeline.run.plan import plan_run, write_plan
+    from pipeline.run.renderer import Renderer
+
+    resolved = plan_run(cfg, out_dir)
+    renderer = Renderer(cfg, resolved, out_dir)
+    write_plan(out_dir, resolved)  # after the checks: a refused render leaves the directory as it was
     start, feed = renderer.feed()
-    with Mp4Writer(renderer.video_path, cfg.width, cfg.height, cfg.fps, cfg.video, cfg.audio_source) as video:
+    frames, fps = resolved.frame_count, resolved.fps
+    with Mp4Writer(
+        renderer.video_path, resolved.width, resolved.height, fps, cfg.video, resolved.audio_source
+    ) as video:
         renderer.encode_done_frames(video, start)
         sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every)
         with StopRequest() as stop, logging_redirect_tqdm():
             try:
-                bar = tqdm(range(start, cfg.frame_count), initial=start, total=cfg.frame_count,
+                bar = tqdm(range(start, frames), initial=start, total=frames,
                            unit="frame", desc="dreaming", dynamic_ncols=True)  # fmt: skip
                 for index in bar:
                     frame, record, carry = feed.frame_at(index, renderer)  # dreamed, or made between dreams
                     sink.submit(index, frame, carry, record)
                     bar.set_postfix_str(_summary(record), refresh=False)
-                    frames_log.info("frame %d/%d  %s", index + 1, cfg.frame_count, _summary(record))
+                    frames_log.info("frame %d/%d  %s", index + 1, frames, _summary(record))
                     if stop.requested:
                         break
             finally:
@@ -62,7 +70,7 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
                 sink.close()
         path = video.close()
     renderer.finish(video.frames_written)
-    if video.frames_written < cfg.frame_count:
+    if video.frames_written < frames:
         raise Interrupted(video.frames_written, stop.exit_code)
     return path
 
@@ -70,8 +78,8 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
 def _summary(record: dict) -> str:
     if not record["dreamed"]:
         return "made between the dreams at frames {} and {}".format(*record["between"])
-    layers = ", ".join(f"{name}:{weight:.2f}" for name, weight in record["layers"].items())
-    return f"layers {layers}  objective {record['objective_end']:.4g}  {record['dream_seconds']:.2f}s"
+    caption = layer_caption(record["layers"])
+    return f"layers {caption}  objective {record['objective_end']:.4g}  {record['dream_seconds']:.2f}s"
 
 
 register_configs()
@@ -83,17 +91,17 @@ register_configs()
 def main(cfg: DictConfig) -> None:
     """Hydra entry point: convert and validate the config, render into Hydra's run directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)
+    if cfg.resume is not None:
+        out_dir = Path(cfg.resume)
+    run_job(lambda: _render_or_stop(cfg, out_dir), out_dir, log)
+
+
+def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
+    """Render; an interrupted render says how to continue it and exits 130 (Ctrl-C) or 128 + signal."""
     try:
         if cfg.resume is not None:
-            cfg = resume_config(Path(cfg.resume), cfg, list(HydraConfig.get().overrides.task))
-            out_dir = Path(cfg.resume)
+            cfg = resume_config(out_dir, cfg, list(HydraConfig.get().overrides.task))
         render(OmegaConf.to_object(cfg), out_dir)
-    except UserError as error:
-        if record_failure(out_dir, error):  # a sweep job: logged and marked FAILED, the other jobs go on
-            return
-        log.error("%s", error)
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
     except (Interrupted, KeyboardInterrupt) as stop:
         message = (
             f"interrupted: the frames so far are in {out_dir}; "
@@ -102,9 +110,6 @@ def main(cfg: DictConfig) -> None:
         log.warning(message)
         print(message, file=sys.stderr)
         sys.exit(stop.exit_code if isinstance(stop, Interrupted) else 130)
-    except Exception as error:
-        if not record_failure(out_dir, error):  # a single run: Hydra shows the traceback, as before
-            raise
 
 
 if __name__ == "__main__":  # the importable function: joblib and submitit pickle it by reference

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.bench import workload_flops
+from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.pyramid import octave_sizes
-from pipeline.dreamer.vgg import build_vgg19_features, vgg19_taps
+from pipeline.dreamer.vgg import build_vgg19_features
 
 ROOT = Path(__file__).resolve().parents[1]
 

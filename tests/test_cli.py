@@ -33,8 +33,10 @@ def run_cli(*args, env=None, cwd=ROOT):
 
 
 def _assert_one_line_error(result, *fragments):
-    assert result.returncode != 0
+    """A mistake, as every command reports it (pipeline.errors.report): exit 2, `error: ...`, one line."""
+    assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     for fragment in fragments:

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from pipeline.ffmpeg import run
+from pipeline.output.frames import read_png
 from pipeline.output.manifest import read_manifest
 from pipeline.render import render
+from pipeline.run.plan import plan
 from pipeline.sources.audio import audio_duration
 from pipeline.sources.clip import probe_clip, read_clip
-from pipeline.sources.image import read_png
 
 SPEED = 2  # pixels per frame the square slides right
 CLIP = [
@@ -52,7 +53,8 @@ def sliding(tmp_path_factory):
 def test_output_keeps_the_clips_frames_rate_duration_and_sound(sliding, tiny_config, tmp_path):
     source = probe_clip(sliding)
     cfg = tiny_config(f"input={sliding}", "frames=auto", "width=0", "height=0", *CLIP)
-    assert (cfg.width, cfg.height, cfg.frame_count) == (64, 48, 12)
+    resolved = plan(cfg)
+    assert (resolved.width, resolved.height, resolved.frame_count) == (64, 48, 12)
     video = render(cfg, tmp_path)
     out = probe_clip(video)
     assert (out.frames, out.fps, out.width, out.height) == (source.frames, Fraction(30000, 1001), 64, 48)
@@ -109,3 +111,25 @@ def test_a_clip_render_resumes_bit_identically(sliding, tiny_config, tmp_path):
         name = f"frames/{index:06d}.png"
         assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "part" / name).read_bytes(), name
     assert probe_clip(tmp_path / "part/dream.mp4").frames == 12
+
+
+@pytest.mark.slow
+def test_a_clip_run_re_encoded_keeps_its_rate_frames_and_sound(sliding, tmp_path):
+    """The record says fps=24 and audio=null (the settings); plan.json says what the render used."""
+    import subprocess
+    import sys
+
+    from tests.test_cli import ROOT, TINY, run_cli
+
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        *TINY, f"input={sliding}", *CLIP, "dream.steps=1", "width=0", "height=0", f"hydra.run.dir={run_dir}"
+    )
+    assert result.returncode == 0, result.stderr
+    (run_dir / "dream.mp4").unlink()
+    encoded = subprocess.run([sys.executable, "-m", "pipeline.encode", f"run_dir={run_dir}"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert encoded.returncode == 0, encoded.stderr
+    out = probe_clip(run_dir / "dream.mp4")
+    assert (out.frames, out.fps, out.has_audio) == (12, Fraction(30000, 1001), True)
+    assert audio_duration(run_dir / "dream.mp4") == pytest.approx(audio_duration(sliding), abs=0.04)

@@ -40,7 +40,7 @@ def test_preset_stages_hold_exactly_their_own_layers():
     from pipeline.animation.schedule import LayerSchedule
 
     cfg = compose_config("layer_schedule=deep", "frames=10")
-    assert LayerSchedule(cfg.layer_schedule, cfg.fps, cfg.frame_count).weights_at(0) == {"conv3_1": 1.0}
+    assert LayerSchedule(cfg.layer_schedule, cfg.fps, 10).weights_at(0) == {"conv3_1": 1.0}
 
 
 def test_single_layer_from_the_command_line():
@@ -66,7 +66,6 @@ def test_wrong_type_fails_at_compose_time():
         ("frames=0", "frames"),
         ("fps=0", "fps"),
         ("device=gpu", "device"),
-        ("input=/no/such/photo.jpg", "no file"),
         ("dream.octave_scale=0.9", "octave_scale"),
         ("layer_schedule.layer=conv6_1", "conv6_1"),
     ],

@@ -9,10 +9,11 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from pipeline.dream import StillsConfig, resolve_layers, starting_image
-from pipeline.dreamer.vgg import conv_layer_names
+from pipeline.config import StillsConfig, resolve_layers
+from pipeline.dream import starting_image
+from pipeline.dreamer.layers import conv_layer_names
 from pipeline.errors import UserError
-from pipeline.sources.image import read_png
+from pipeline.output.frames import read_png
 from tests.conftest import CONF_DIR
 from tests.test_cli import ROOT, _assert_one_line_error
 

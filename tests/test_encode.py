@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.encode import main, numbered_frames
 from pipeline.errors import UserError
+from pipeline.output.frames import read_png, save_png
 from pipeline.output.video import probe
-from pipeline.sources.image import read_png, save_png
 from tests.output.test_video import decode, ffmpeg_info, smooth_frames
 from tests.sources.test_audio import noise_wav
 

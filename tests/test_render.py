@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from pipeline.errors import UserError
+from pipeline.output.frames import read_png
 from pipeline.output.video import probe
 from pipeline.render import render
-from pipeline.sources.image import read_png
+from pipeline.run.plan import plan
 
 
 def test_render_writes_every_frame_and_a_matching_video(tiny_config, tmp_path):
@@ -102,7 +103,7 @@ def test_frames_auto_follows_the_audio_track(tiny_config, tmp_path):
         t = np.arange(int(8000 * 0.2)) / 8000  # 0.2 s: 4.8 frames at 24 fps -> 5
         file.writeframes((np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2").tobytes())
     cfg = tiny_config("frames=auto", f"audio={track}")
-    assert cfg.frame_count == 5
+    assert plan(cfg).frame_count == 5
     from pipeline.sources.audio import audio_duration
 
     video = render(cfg, tmp_path / "run")
@@ -111,7 +112,7 @@ def test_frames_auto_follows_the_audio_track(tiny_config, tmp_path):
 
 
 def test_frames_auto_without_clip_or_audio_is_120(tiny_config):
-    assert tiny_config("frames=auto").frame_count == 120
+    assert plan(tiny_config("frames=auto")).frame_count == 120
     with pytest.raises(UserError, match="frames"):
         tiny_config("frames=many")
 

@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
 from pipeline.animation.keyframes import Keyframed, parse_keyframes
+from pipeline.animation.motion_config import BORDER_NAMES, CURVES, MotionConfig
 from pipeline.errors import UserError
 
-CURVES = ("zoom", "angle", "shift_x", "shift_y", "focus_x", "focus_y")
-BORDERS = {"reflect": cv2.BORDER_REFLECT_101, "replicate": cv2.BORDER_REPLICATE, "wrap": cv2.BORDER_WRAP}
-
-
-@dataclass
-class MotionConfig:
-    # Each of these is a number or a keyframe string such as "0:(1.02), 4:(1.05)" (times in seconds).
-    zoom: str = "1.0"  # zoom factor per second about the focal point; > 1 dives in, 1 holds still
-    angle: str = "0"  # rotation in degrees per second, counter-clockwise, about the focal point
-    shift_x: str = "0"  # pan in frame widths per second; positive moves the picture right
-    shift_y: str = "0"  # pan in frame heights per second; positive moves the picture down
-    focus_x: str = "0.5"  # focal point of zoom and rotation, in frame widths from the left (0.5: centre)
-    focus_y: str = "0.5"  # focal point, in frame heights from the top (0.5: centre)
-    cover: bool = False  # raise the zoom just enough that rotation never samples outside the frame
-    border: str = "reflect"  # what fills pixels pulled in from outside the frame: reflect | replicate | wrap
-
-    def __post_init__(self) -> None:
-        if self.border not in BORDERS:
-            raise UserError(f"motion.border must be one of {', '.join(BORDERS)}, got {self.border!r}")
-        for name in CURVES:
-            parse_keyframes(getattr(self, name), name=f"motion.{name}")
-        if (start := parse_keyframes(self.zoom, name="motion.zoom")(0.0)) <= 0:
-            raise UserError(f"motion.zoom must be above 0 (1.0 holds still, 1.25 dives in), got {start:g}")
+BORDERS = dict(zip(BORDER_NAMES, (cv2.BORDER_REFLECT_101, cv2.BORDER_REPLICATE, cv2.BORDER_WRAP)))
 
 
 class Camera:

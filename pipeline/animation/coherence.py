@@ -6,50 +6,19 @@ texture sticks to moving things; occluded or newly revealed pixels get none and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
-from pipeline.errors import UserError
+from pipeline.animation.coherence_config import PRESET_NAMES, CoherenceConfig
 from pipeline.sources.image import to_uint8
 
-MODES = ("none", "blend", "flow")
 # DIS preset and finest pyramid level (0: full resolution). Per flow (two a frame) at 640x360 on 2 busy
 # cores, and the worst error on a square moving 4 px: fast 9 ms, 1.3 px; medium 40 ms, 0.1 px; fine 140 ms.
-PRESETS = {
-    "ultrafast": (cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 2),
-    "fast": (cv2.DISOPTICAL_FLOW_PRESET_FAST, 2),
-    "medium": (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, 1),
-    "fine": (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, 0),
-}
-
-
-@dataclass
-class CoherenceConfig:
-    mode: str = "flow"  # none: frames dreamed alone | blend: mix in the last dream | flow: carry its detail
-    blend: float = 0.5  # blend: weight of the previous dream in the next input, 0..1
-    detail: float = 1.0  # flow: share of the warped detail carried onto the next frame, 0..1
-    consistency: float = 1.0  # flow: forward-backward round-trip miss (px) above which a pixel is occluded
-    photometric: float = 0.1  # flow: colour error of the warped previous source above which it is occluded
-    feather: float = 1.0  # flow: softness of the occlusion mask's edge (Gaussian sigma, pixels; 0: hard)
-    max_detail: float = 0.25  # flow: |warped detail| is squashed (tanh) below this, frame units ([0, 1])
-    cut: float = 0.5  # flow: share of occluded pixels above which the frame is a scene cut, dreamed fresh
-    preset: str = "medium"  # flow: DIS optical flow quality: ultrafast | fast | medium | fine (slowest)
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise UserError(f"coherence.mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if self.preset not in PRESETS:
-            raise UserError(f"coherence.preset must be one of {', '.join(PRESETS)}, got {self.preset!r}")
-        for name in ("blend", "detail", "cut"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise UserError(f"coherence.{name} must be between 0 and 1, got {getattr(self, name)}")
-        for name in ("consistency", "photometric", "max_detail"):
-            if getattr(self, name) <= 0:
-                raise UserError(f"coherence.{name} must be above 0, got {getattr(self, name)}")
-        if self.feather < 0:
-            raise UserError(f"coherence.feather must be >= 0 px (0: hard mask edges), got {self.feather}")
+# In PRESET_NAMES' order: ultrafast, fast, medium, fine.
+FAST, MEDIUM = cv2.DISOPTICAL_FLOW_PRESET_FAST, cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
+PRESETS = dict(
+    zip(PRESET_NAMES, [(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 2), (FAST, 2), (MEDIUM, 1), (MEDIUM, 0)])
+)
 
 
 def make_dis(preset: str) -> cv2.DISOpticalFlow:

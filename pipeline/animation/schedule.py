@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.dreamer.vgg import check_layer_name, deepest
+from pipeline.dreamer.layers import check_layer_name, deepest
 from pipeline.errors import UserError
 
 UNITS = ("seconds", "frames", "fraction")

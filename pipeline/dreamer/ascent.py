@@ -2,103 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
-
 import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as tvf
 
-from pipeline.animation.keyframes import parse_keyframes
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
+from pipeline.dreamer.settings import DreamParams, Features, LayerWeights
 from pipeline.dreamer.smoothing import smooth
 from pipeline.dreamer.tiles import tiled_gradient
-from pipeline.errors import UserError
-
-# `DreamConfig.at` runs every frame: parse each keyframe string once, not once per frame.
-_curve = lru_cache(maxsize=256)(parse_keyframes)
-
-# A feature extractor: image (N, 3, H, W) and layer names -> {layer: activation}. VGG19 taps in
-# production, a toy net in tests.
-Features = Callable[[torch.Tensor, Iterable[str]], dict[str, torch.Tensor]]
-LayerWeights = Mapping[str, float]
-
-
-@dataclass
-class DreamConfig:
-    octaves: int = 4  # pyramid levels; the smallest is the frame shrunk by octave_scale ** (octaves - 1)
-    octave_scale: float = 1.4  # size ratio between neighbouring levels
-    steps: str = "10"  # gradient-ascent steps per level; a number or keyframes over time ("0:(10), 5:(4)")
-    lr: str = "0.09"  # step size in ImageNet-normalised pixel units (gradient is normalised); or keyframes
-    jitter: int = 32  # largest random roll, in pixels, applied before each step and undone after
-    smoothing: float = 0.5  # base sigma (pixels) of the gradient-smoothing cascade; grows over the steps
-    # Video frames after the first start from the previous dream, zoomed: most of the dream is already
-    # there, so they need fewer octaves and steps. null: the same as the first frame.
-    frame_octaves: int | None = None  # pyramid levels for frames after the first
-    frame_steps: str | None = None  # steps per level for frames after the first (number or keyframes)
-    frame_lr: str | None = None  # step size for frames after the first (number or keyframes)
-    # Bounded memory at any size: levels above tile_pixels compute the gradient in tile x tile pieces
-    # (exactly the same gradient; margins cost extra time, so smaller levels run whole).
-    tile_pixels: int = 2_500_000  # pixels of a level above which it is tiled (1080p is 2.07 million)
-    tile: int = 1024  # side of a tile in pixels, a multiple of 16 (memory grows with its square)
-
-    def __post_init__(self) -> None:
-        for name in ("octaves", "frame_octaves"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise UserError(f"dream.{name} must be at least 1, got {value}")
-        if self.octave_scale <= 1.0:
-            raise UserError(f"dream.octave_scale must be above 1 (1.4 is typical), got {self.octave_scale}")
-        if self.jitter < 0:
-            raise UserError(f"dream.jitter must be 0 or more pixels, got {self.jitter}")
-        if self.smoothing <= 0:
-            raise UserError(f"dream.smoothing must be positive (0.5 is typical), got {self.smoothing}")
-        if self.tile < 16 or self.tile % 16 or self.tile_pixels < 1:
-            raise UserError(
-                f"dream.tile must be a multiple of 16 (VGG19's deepest pooling grid), got {self.tile}; "
-                f"dream.tile_pixels must be >= 1, got {self.tile_pixels}"
-            )
-        self.at(0.0, first_frame=True)  # parses the keyframes and checks the first values
-        self.at(0.0, first_frame=False)
-
-    def at(self, t: float, first_frame: bool = True) -> DreamParams:
-        """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds."""
-        octaves = self.octaves if first_frame or self.frame_octaves is None else self.frame_octaves
-        name, text = ("dream.steps", self.steps)
-        if not first_frame and self.frame_steps is not None:
-            name, text = ("dream.frame_steps", self.frame_steps)
-        steps = round(_curve(text, name=name)(t))
-        lr_name, lr_text = ("dream.lr", self.lr)
-        if not first_frame and self.frame_lr is not None:
-            lr_name, lr_text = ("dream.frame_lr", self.frame_lr)
-        lr = _curve(lr_text, name=lr_name)(t)
-        if steps < 1:
-            raise UserError(f"{name} must be at least 1, but is {steps} at t={t:g}s")
-        if lr <= 0:
-            raise UserError(f"{lr_name} must be positive (0.09 is typical), but is {lr:g} at t={t:g}s")
-        return DreamParams(
-            octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing, self.tile_pixels, self.tile
-        )
-
-    @property
-    def most_octaves(self) -> int:
-        return max(self.octaves, self.frame_octaves or 0)
-
-
-@dataclass(frozen=True)
-class DreamParams:
-    """DreamConfig resolved to plain numbers for one frame (see DreamConfig for units)."""
-
-    octaves: int = 4
-    octave_scale: float = 1.4
-    steps: int = 10
-    lr: float = 0.09
-    jitter: int = 32
-    smoothing: float = 0.5
-    tile_pixels: int = 2_500_000
-    tile: int = 1024
 
 
 def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:

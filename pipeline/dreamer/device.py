@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import torch
 
+from pipeline.dreamer.settings import check_device_name
 from pipeline.errors import UserError
-
-DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
-DEVICE_CHOICES = "auto, cpu, cuda, cuda:N or mps"
-
-
-def check_device_name(name: str) -> None:
-    if not DEVICE_PATTERN.fullmatch(name):
-        raise UserError(f"device must be one of {DEVICE_CHOICES}, got {name!r}")
 
 
 def resolve_device(name: str) -> torch.device:

@@ -6,15 +6,10 @@ from collections.abc import Iterable
 
 import torch
 
-from pipeline.dreamer.ascent import Features
+from pipeline.dreamer.settings import PRECISION_NAMES, Features, check_precision_name
 from pipeline.errors import UserError
 
-PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def check_precision_name(name: str) -> None:
-    if name != "auto" and name not in PRECISIONS:
-        raise UserError(f"precision must be one of auto, {', '.join(PRECISIONS)}, got {name!r}")
+PRECISIONS = dict(zip(PRECISION_NAMES, (torch.float32, torch.bfloat16, torch.float16)))
 
 
 def cpu_has_native_bf16() -> bool:

@@ -11,10 +11,11 @@ import torch
 from torch import nn
 from torchvision.transforms.v2 import functional as tvf
 
-from pipeline.dreamer.ascent import DreamParams, resize
+from pipeline.dreamer.ascent import resize
+from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
-from pipeline.dreamer.vgg import vgg19_taps
+from pipeline.dreamer.settings import DreamParams
 
 
 def reference_dream(

@@ -9,15 +9,15 @@ pixels of each gradient are kept.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from functools import cache
 
 import torch
 from torch import nn
 
-from pipeline.dreamer.vgg import build_vgg19_features, deepest, pools_before, vgg19_taps
-
-Features = Callable[[torch.Tensor, Iterable[str]], dict[str, torch.Tensor]]
+from pipeline.dreamer.layers import deepest, vgg19_taps
+from pipeline.dreamer.settings import Features
+from pipeline.dreamer.vgg import build_vgg19_features, pools_before
 
 
 def receptive_field(features: nn.Sequential) -> tuple[int, int]:

@@ -9,7 +9,6 @@ import math
 import pickle
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import URLError
 
@@ -17,8 +16,10 @@ import torch
 from torch import nn
 from torchvision.models import VGG19_Weights
 
-from pipeline.dreamer.vgg import FeatureTaps, build_vgg19_features, vgg19_taps
-from pipeline.errors import UserError
+from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.settings import ModelConfig
+from pipeline.dreamer.vgg import FeatureTaps, build_vgg19_features
+from pipeline.errors import UserError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +28,6 @@ RANDOM_WARNING = (
     "model.weights=random: the network is untrained, so the result is coloured noise and will NOT "
     "look like DeepDream. Use model.weights=imagenet (or a local .pth) for real renders."
 )
-
-
-@dataclass
-class ModelConfig:
-    weights: str = (
-        "imagenet"  # "imagenet" | "random" | path to a .pth state dict (full VGG19 or features only)
-    )
-    sha256: str | None = None  # optional hex digest the weights file must match
-
-    def __post_init__(self) -> None:
-        if not self.weights:
-            raise UserError('model.weights is empty: use "imagenet", "random" or a path to a .pth file')
-        if self.sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", self.sha256):
-            raise UserError(f"model.sha256 must be 64 hex digits, got {self.sha256!r}")
 
 
 def load_features(cfg: ModelConfig, seed: int) -> nn.Sequential:
@@ -82,7 +69,7 @@ def imagenet_file() -> Path:
         torch.hub.download_url_to_file(url, str(path), hash_prefix=hash_prefix, progress=True)
     except (URLError, OSError, RuntimeError) as error:
         raise UserError(
-            f"could not download the VGG19 ImageNet weights ({_one_line(error)}). Offline? On a machine with "
+            f"could not download the VGG19 ImageNet weights ({one_line(error)}). Offline? On a machine with "
             f"internet fetch {url}, then copy it to {path} or pass model.weights=/path/to/{path.name}"
         ) from None
     return path
@@ -102,7 +89,7 @@ def read_state_dict(path: Path, sha256: str | None = None) -> dict[str, torch.Te
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as error:
         raise UserError(
-            f"model.weights: {path} is not a readable PyTorch weights file ({_one_line(error)}); "
+            f"model.weights: {path} is not a readable PyTorch weights file ({one_line(error)}); "
             "it may be truncated or not a state dict"
         ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -121,7 +108,7 @@ def _load_into(features: nn.Sequential, state: dict[str, torch.Tensor], path: Pa
         features.load_state_dict(features_only, strict=True)
     except RuntimeError as error:
         raise UserError(
-            f"model.weights: {path} does not fit VGG19's features ({_one_line(error)[:300]}); "
+            f"model.weights: {path} does not fit VGG19's features ({one_line(error)[:300]}); "
             "pass a torchvision VGG19 state dict"
         ) from None
 
@@ -132,10 +119,6 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 def load_taps(cfg: ModelConfig, seed: int, deepest_layer: str, device: torch.device) -> FeatureTaps:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 MANIFEST = "frames.jsonl"
@@ -42,3 +43,18 @@ def read_manifest(run_dir: Path) -> list[dict]:
         except json.JSONDecodeError:
             continue
     return records
+
+
+def frame_record(
+    index: int, t: float, layers: dict, motion: dict, params, stats: dict, started: float
+) -> dict:
+    """One frame's line: what it was dreamed with (`params`: the frame's DreamParams), the objective
+    `stats` the dream reported, and the seconds since `started` (a time.perf_counter() reading)."""
+    return {"index": index, "time": round(t, 6), "layers": layers, "motion": motion,
+            "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats,
+            "dream_seconds": round(time.perf_counter() - started, 4)}  # fmt: skip
+
+
+def layer_caption(layers: dict[str, float]) -> str:
+    """A frame's layer weights as people read them, in the log and on the contact sheet."""
+    return ", ".join(f"{name}:{weight:.2f}" for name, weight in layers.items())

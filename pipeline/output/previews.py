@@ -7,7 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from pipeline.sources.image import read_png, to_uint8, write_atomically
+from pipeline.output.frames import read_png, write_atomically
+from pipeline.output.manifest import layer_caption, read_manifest
+from pipeline.sources.image import to_uint8
 
 
 def save_jpeg(path: Path, frame: np.ndarray, quality: int = 90) -> None:
@@ -38,8 +40,8 @@ def contact_sheet(
     for index in sheet_indices(len(by_index), count):
         frame = read_png(frames_dir / f"{index:06d}.png")
         record = by_index[index]
-        layers = " ".join(f"{name}:{weight:.2f}" for name, weight in record["layers"].items())
-        tiles.append(_caption(_thumbnail(frame), f"#{index} t={record['time']:.2f}s", layers))
+        caption = layer_caption(record["layers"])
+        tiles.append(_caption(_thumbnail(frame), f"#{index} t={record['time']:.2f}s", caption))
     blank = np.zeros_like(tiles[0])
     rows = [
         tiles[i : i + columns] + [blank] * (columns - len(tiles[i : i + columns]))
@@ -47,6 +49,12 @@ def contact_sheet(
     ]
     save_jpeg(out, np.vstack([np.hstack(row) for row in rows]))
     return out
+
+
+def write_contact_sheet(run_dir: Path, frames: int) -> Path:
+    """contact_sheet.jpg for the first `frames` frames of a run, captioned from its manifest."""
+    records = read_manifest(run_dir)[:frames]
+    return contact_sheet(run_dir / "frames", records, run_dir / "contact_sheet.jpg")
 
 
 def _thumbnail(frame: np.ndarray, width: int = 320) -> np.ndarray:

@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from pipeline.errors import UserError
-from pipeline.ffmpeg import command, count_frames, last_line, run
+from pipeline.errors import UserError, one_line
+from pipeline.ffmpeg import command, count_frames, run
 
 # x264 sets a segment's B-frame delay from its first 3 frames: a shorter segment would start at another
 # dts offset and leave a gap in the joined track, so no segment is shorter (unless it is the only one).
@@ -134,5 +134,5 @@ class Segment:
         self.stderr.seek(0)
         return UserError(
             f"ffmpeg could not write {self.partial} (exit {self.process.returncode}: "
-            f"{last_line(self.stderr.read())}); every frame rendered so far is kept as PNG"
+            f"{one_line(self.stderr.read(), last=True)}); every frame rendered so far is kept as PNG"
         )

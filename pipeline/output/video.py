@@ -7,61 +7,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 
 from pipeline.errors import UserError
-from pipeline.ffmpeg import count_frames
+from pipeline.ffmpeg import count_frames, fps_fraction
 from pipeline.output.segments import SegmentWriter
+from pipeline.output.video_config import VideoConfig
 from pipeline.sources.audio import audio_duration, check_audio_file, mux_args
 from pipeline.sources.image import to_uint8
 
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast",
-                "medium", "slow", "slower", "veryslow")  # fmt: skip
 # RGB -> limited-range BT.709 YUV 4:2:0 (ffmpeg's default matrix is BT.601), and the tags that say so
 BT709 = (
     "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
     "setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709"
 )
-
-
-@dataclass
-class VideoConfig:
-    """How to encode; presets in conf/video/. A preset never sets the frame size: width/height stay the
-    render's keys (the size is what dreaming costs), and each preset's YAML names the size it is tuned for."""
-
-    filename: str = "dream.mp4"  # written inside the run directory
-    crf: int = 18  # x264 constant rate factor: 0 lossless .. 51 worst; ~18 looks transparent
-    preset: str = "medium"  # x264 speed/size trade-off: ultrafast .. veryslow (ultrafast gives Main profile)
-    maxrate: int | None = None  # bitrate cap, kbit/s over a 2 s buffer; x1.5 above 30 fps; null: CRF only
-    segment_frames: int = 240  # frames per video-only segment, rounded up to whole GOPs (half a second)
-    keep_segments: bool = False  # keep segments/ after a successful join (they are deleted by default)
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.crf <= 51:
-            raise UserError(f"video.crf must be 0..51 (lower is better, 18 is typical), got {self.crf}")
-        if self.preset not in X264_PRESETS:
-            raise UserError(f"video.preset must be one of {', '.join(X264_PRESETS)}, got {self.preset!r}")
-        if not self.filename.endswith(".mp4") or "/" in self.filename:
-            raise UserError(f"video.filename must be a plain name ending in .mp4, got {self.filename!r}")
-        if self.maxrate is not None and self.maxrate < 100:
-            raise UserError(
-                f"video.maxrate must be null or >= 100 kbit/s (8000 = 8 Mbps), got {self.maxrate}"
-            )
-        if self.segment_frames < 1:
-            raise UserError(f"video.segment_frames must be >= 1 (240 is typical), got {self.segment_frames}")
-
-
-def fps_fraction(fps: float) -> Fraction:
-    """29.97 -> 30000/1001 (and 23.976, 59.94 likewise): ffmpeg gets the exact NTSC rate, not a rounding."""
-    ntsc = round(fps * 1.001)
-    if fps != int(fps) and abs(fps - ntsc / 1.001) < 0.005:
-        return Fraction(ntsc * 1000, 1001)
-    return Fraction(fps).limit_denominator(1000)
 
 
 def gop_frames(fps: float) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import UserError
-from pipeline.sources.image import write_atomically
+from pipeline.output.frames import write_atomically
 
 STATE_DIR = "state"
 

@@ -1,4 +1,5 @@
-"""Checks that must pass before a render starts: a writable run directory, enough memory and disk.
+"""Checks that must pass before a render starts: enough memory and disk (the run directory's own check is
+pipeline.run.run_dir, a Hydra callback).
 
 Each failure is a UserError with the numbers and the setting to change, so a render never dies hours in
 (or at its first frame) for a reason that was knowable up front.
@@ -8,37 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import torch
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
 
-from pipeline.dreamer.vgg import build_vgg19_features, vgg19_taps
+from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.vgg import build_vgg19_features
 from pipeline.errors import UserError
 
 GIB = 2**30
-
-
-class RunDirCheck(Callback):
-    """Hydra creates the run directory before our code runs and shows a traceback if it cannot: check
-    first (Hydra calls on_run_start before it makes the directory) and say it in one line."""
-
-    def on_run_start(self, config: DictConfig, **kwargs) -> None:
-        run_dir = Path(str(config.hydra.run.dir))
-        try:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            probe = run_dir / ".write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as error:
-            print(
-                f"error: cannot write the run directory {run_dir} ({error.strerror or error}); "
-                "choose another with hydra.run.dir=PATH or fix its permissions",
-                file=sys.stderr,
-            )
-            sys.exit(2)
 
 
 def activation_bytes(height: int, width: int, layer: str) -> int:

@@ -8,6 +8,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from pipeline.config import RenderConfig
 from pipeline.errors import UserError
+from pipeline.run.record import read_record
 
 # Settings a resume may change without changing the frames already dreamed (a longer `frames`
 # extends the video; `fraction` layer schedules then stretch over the new length).
@@ -20,12 +21,7 @@ def _is_harmless(key: str) -> bool:
 
 def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> DictConfig:
     """The run's recorded config, with the harmless settings overridden on this command line applied."""
-    record = run_dir / ".hydra" / "config.yaml"
-    if not record.is_file():
-        raise UserError(
-            f"resume: {run_dir} has no .hydra/config.yaml; pass a run directory made by pipeline.render"
-        )
-    recorded = OmegaConf.merge(OmegaConf.structured(RenderConfig), OmegaConf.load(record))
+    recorded = OmegaConf.merge(OmegaConf.structured(RenderConfig), read_record(run_dir, "resume"))
     differing = []
     for override in overrides:
         key = override.partition("=")[0].lstrip("+~")

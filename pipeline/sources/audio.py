@@ -10,8 +10,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from pipeline.errors import UserError
-from pipeline.ffmpeg import command, last_line
+from pipeline.errors import UserError, one_line
+from pipeline.ffmpeg import command
 
 FORMATS = "a WAV, MP3, M4A or FLAC file"
 AAC_ARGS = ["-c:a", "aac", "-profile:a", "aac_low", "-b:a", "384k", "-ar", "48000", "-ac", "2"]
@@ -36,7 +36,7 @@ def audio_duration(path: str | Path) -> float:
     result = subprocess.run(command(*args), capture_output=True)
     ends = re.findall(r"^out_time_us=(\d+)", result.stdout.decode(errors="replace"), re.MULTILINE)
     if result.returncode != 0 or not ends or int(ends[-1]) <= 0:
-        reason = last_line(result.stderr) if result.returncode else "no sound in it"
+        reason = one_line(result.stderr, last=True) if result.returncode else "no sound in it"
         raise UserError(f"audio: ffmpeg cannot read a sound track from {path} ({reason}); pass {FORMATS}")
     return int(ends[-1]) / 1e6
 

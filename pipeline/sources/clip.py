@@ -16,9 +16,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from pipeline.errors import UserError
-from pipeline.ffmpeg import command, last_line
-from pipeline.output.video import fps_fraction
+from pipeline.errors import UserError, one_line
+from pipeline.ffmpeg import command, fps_fraction
 from pipeline.sources.image import cover_crop
 
 EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif")
@@ -51,15 +50,10 @@ def even_size(width: int, height: int) -> tuple[int, int]:
 
 def probe_clip(path: str | Path) -> ClipInfo:
     """Size, exact rate, exact frame count and sound of a clip, or a one-line error naming `input`."""
-    path = _existing(path)
+    path = Path(path).expanduser()
     packets, tick = _packets(path)
-    reader = imageio_ffmpeg.read_frames(str(path), output_params=PASSTHROUGH)
-    try:
-        meta = next(reader)
-    except (OSError, RuntimeError) as error:
-        raise UserError(f"input: ffmpeg cannot decode {path} ({_last_line(error)})") from None
-    finally:
-        reader.close()
+    reader, meta = _open(path)
+    reader.close()
     fps = exact_rate(packets, tick, meta.get("fps", 0.0))
     width, height = meta["size"]
     return ClipInfo(width, height, fps, len(packets), float(len(packets) / fps), "audio_codec" in meta)
@@ -69,14 +63,26 @@ def read_clip(path: str | Path, width: int, height: int) -> Iterator[np.ndarray]
     """Frames in order as float32 RGB HWC in [0, 1], covered and centre-cropped to width x height.
 
     One frame is in memory at a time; stopping early (or closing this generator) stops ffmpeg."""
-    reader = imageio_ffmpeg.read_frames(str(_existing(path)), output_params=PASSTHROUGH)
+    reader, meta = _open(Path(path).expanduser())
     try:
-        cols, rows = next(reader)["size"]
+        cols, rows = meta["size"]
         for raw in reader:
             frame = np.frombuffer(raw, np.uint8).reshape(rows, cols, 3).astype(np.float32) / 255.0
             yield frame if (cols, rows) == (width, height) else cover_crop(frame, width, height)
     finally:
         reader.close()
+
+
+def _open(path: Path) -> tuple[Iterator, dict]:
+    """imageio-ffmpeg's frame reader, started, and the header it read first (size, rate, audio codec)."""
+    reader = imageio_ffmpeg.read_frames(str(path), output_params=PASSTHROUGH)
+    try:
+        return reader, next(reader)
+    except (OSError, RuntimeError) as error:
+        reader.close()
+        raise UserError(
+            f"input: ffmpeg cannot decode {path} ({one_line(error, last=True)}); pass {KINDS}"
+        ) from None
 
 
 def exact_rate(packets: list[int], tick: Fraction, nominal: float) -> Fraction:
@@ -100,7 +106,7 @@ def _packets(path: Path) -> tuple[list[int], Fraction]:
     result = subprocess.run(command(*args), capture_output=True)
     if result.returncode != 0:
         no_video = b"matches no streams" in result.stderr
-        reason = "it has no video stream" if no_video else last_line(result.stderr)
+        reason = "it has no video stream" if no_video else one_line(result.stderr, last=True)
         raise UserError(f"input: ffmpeg cannot read a video from {path} ({reason}); pass {KINDS}")
     text = result.stdout.decode(errors="replace")
     base = re.search(r"^#tb 0: (\d+)/(\d+)", text, re.MULTILINE)
@@ -113,15 +119,3 @@ def _packets(path: Path) -> tuple[list[int], Fraction]:
     if base is None or not packets:
         raise UserError(f"input: {path} has a video stream with no frames in it")
     return packets, Fraction(int(base[1]), int(base[2]))
-
-
-def _existing(path: str | Path) -> Path:
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise UserError(f"input: no file at {path}; pass {KINDS}")
-    return path
-
-
-def _last_line(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[-1].strip() if lines else type(error).__name__

@@ -1,11 +1,11 @@
-"""Frames at the edges: load a photo or make noise, save PNGs atomically.
+"""Frames where they start: load a photo (cover-cropped to the frame) or make seeded noise.
 
-A frame is float32 RGB HWC in [0, 1] everywhere between the edges.
+A frame is float32 RGB HWC in [0, 1] everywhere between the edges; `to_uint8` is the one way back to
+8 bits (files, the encoder, optical flow). Writing frames is pipeline.output.frames's job.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
@@ -16,13 +16,15 @@ from pipeline.errors import UserError
 
 def load_image(path: str | Path, width: int, height: int) -> np.ndarray:
     """Read any image OpenCV reads, scaled to cover width x height and centre-cropped (no stretching)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise UserError(f"input: no file at {path}; pass an image path, or input=null to start from noise")
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    return cover_crop(read_image(path), width, height)
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """An image file as a frame at its own size (its existence was checked by pipeline.run.plan)."""
+    bgr = cv2.imread(str(Path(path).expanduser()), cv2.IMREAD_COLOR)
     if bgr is None:
         raise UserError(f"input: {path} is not an image OpenCV can read (try a PNG or JPEG)")
-    return cover_crop(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0, width, height)
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
 
 
 def cover_crop(frame: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -46,29 +48,3 @@ def noise_image(width: int, height: int, seed: int) -> np.ndarray:
 def to_uint8(frame: np.ndarray) -> np.ndarray:
     """Round to 8-bit for files and the encoder; the loop itself keeps full float precision."""
     return np.round(np.clip(frame, 0.0, 1.0) * 255.0).astype(np.uint8)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary name, fsync, then rename: a crash never leaves a half-written file, and a
-    viewer or a resume only ever sees the old file or the new one."""
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(partial, path)
-
-
-def save_png(path: Path, frame: np.ndarray) -> None:
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(to_uint8(frame), cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OSError(f"OpenCV could not encode {path.name} as PNG")
-    write_atomically(path, encoded.tobytes())
-
-
-def read_png(path: Path) -> np.ndarray:
-    """Inverse of save_png (RGB float32 in [0, 1]), for re-encoding and tests."""
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if bgr is None:
-        raise UserError(f"{path} is missing or not a readable PNG")
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0

@@ -9,6 +9,7 @@ summary (pipeline.sweeps.summary) finds it there, whichever process or machine r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
-from pipeline.errors import UserError
+from pipeline.errors import UserError, one_line, report
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def record_failure(out_dir: Path, error: BaseException) -> bool:
     run) do nothing and return False: the caller reports the error as it always has."""
     if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
         return False
-    line = one_line(error)
+    line = failure_line(error)
     if isinstance(error, UserError):
         log.error("job failed: %s", line)
     else:
@@ -41,11 +42,25 @@ def record_failure(out_dir: Path, error: BaseException) -> bool:
     return True
 
 
-def one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    if isinstance(error, UserError):
-        return text
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+def failure_line(error: BaseException) -> str:
+    """A mistake's own message; any other exception named by its type, as a traceback would."""
+    if isinstance(error, UserError) or not str(error).strip():
+        return one_line(error)
+    return f"{type(error).__name__}: {one_line(error)}"
+
+
+def run_job(work: Callable[[], None], out_dir: Path, log: logging.Logger) -> None:
+    """Run one job of a Hydra command (render, stills). In a sweep a failing job is recorded and the
+    next one runs; alone, a mistake ends the command with one line (errors.report) and anything else
+    with its traceback, as Hydra shows it."""
+    try:
+        work()
+    except UserError as error:
+        if not record_failure(out_dir, error):
+            report(error, log)
+    except Exception as error:
+        if not record_failure(out_dir, error):
+            raise
 
 
 @dataclass

@@ -11,12 +11,9 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-import numpy as np
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from pipeline.output.previews import captioned_grid, shrink
-from pipeline.sources.image import read_png
 from pipeline.sweeps.jobs import Job, find_jobs
 
 SHEET, INDEX = "contact_sheet.jpg", "index.md"
@@ -62,6 +59,11 @@ def varying(job: Job, shared: list[str]) -> list[str]:
 def sweep_sheet(jobs: list[Job], shared: list[str], out: Path) -> Path:
     """One tile per job, in job order: its picture (or dark red if it has none), captioned with its
     number, FAILED if it failed, and the overrides that set it apart."""
+    import numpy as np  # here, not at the top: Hydra loads this callback before --help and every typo
+
+    from pipeline.output.frames import read_png
+    from pipeline.output.previews import captioned_grid, shrink
+
     pictures = {job.num: shrink(read_png(job.picture), TILE) for job in jobs if job.picture}
     shape = next(iter(pictures.values())).shape if pictures else (TILE * 3 // 4, TILE, 3)
     tiles = []

@@ -2,7 +2,8 @@
 
 torch and OpenCV each start one thread per core. Two parallel jobs doing that run twice as many busy
 threads as there are cores, and they spend the difference waiting on each other. The `threads` setting
-(0: automatic) is applied by a Hydra callback as each job starts, in the process that runs the job.
+(0: automatic; checked by the config's schema) is applied by a Hydra callback as each job starts, in the
+process that runs the job.
 """
 
 from __future__ import annotations
@@ -10,22 +11,10 @@ from __future__ import annotations
 import logging
 import os
 
-import cv2
-import torch
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from pipeline.errors import UserError
-
 log = logging.getLogger(__name__)
-
-
-def check_threads(threads: int) -> None:
-    if threads < 0:
-        raise UserError(
-            f"threads must be 0 (automatic: this machine's cores shared among the jobs running at once) "
-            f"or a number of CPU threads per job, got {threads}"
-        )
 
 
 def cpu_cores() -> int:
@@ -69,6 +58,9 @@ class JobThreads(Callback):
         )
         if count is None:
             return
+        import cv2  # here, not at the top: Hydra instantiates its callbacks before --help and every typo
+        import torch
+
         torch.set_num_threads(count)
         cv2.setNumThreads(count)
         log.info("%d CPU threads for torch and OpenCV in this job (threads=%s)", count, threads)

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from pipeline.animation.cadence import CadenceFeed
-from pipeline.animation.camera import Camera, MotionConfig
+from pipeline.animation.camera import Camera
+from pipeline.animation.motion_config import MotionConfig
 from pipeline.animation.smoothness import residual, summarise
 from pipeline.render import render
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from pipeline.animation.camera import Camera, MotionConfig
+from pipeline.animation.camera import Camera
+from pipeline.animation.motion_config import MotionConfig
 from pipeline.errors import UserError
 
 W, H = 96, 64

@@ -2,7 +2,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.animation.coherence import Coherence, CoherenceConfig, flow_between, make_dis, warp_with_flow
+from pipeline.animation.coherence import Coherence, flow_between, make_dis, warp_with_flow
+from pipeline.animation.coherence_config import CoherenceConfig
 from pipeline.errors import UserError
 
 H, W, SIDE, TOP = 64, 96, 24, 20

@@ -2,8 +2,9 @@ import pytest
 import torch
 
 from pipeline.dreamer.ascent import objective
+from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.tiles import receptive_field, tile_geometry, tiled_gradient
-from pipeline.dreamer.vgg import FeatureTaps, build_vgg19_features, vgg19_taps
+from pipeline.dreamer.vgg import FeatureTaps, build_vgg19_features
 from pipeline.dreamer.weights import random_features
 
 
@@ -50,8 +51,9 @@ def test_a_margin_short_of_the_receptive_field_would_not_match(monkeypatch):
 
 def test_dreaming_above_the_pixel_budget_runs_in_tiles_and_matches(monkeypatch):
     import pipeline.dreamer.ascent as dream_module
-    from pipeline.dreamer.ascent import DreamParams, dream, frame_generator
+    from pipeline.dreamer.ascent import dream, frame_generator
     from pipeline.dreamer.pixels import PixelSpace
+    from pipeline.dreamer.settings import DreamParams
 
     calls = []
     monkeypatch.setattr(dream_module, "tiled_gradient", lambda *a: calls.append(1) or tiled_gradient(*a))

@@ -5,8 +5,10 @@ from urllib.error import URLError
 import pytest
 import torch
 
-from pipeline.dreamer.vgg import build_vgg19_features, vgg19_taps
-from pipeline.dreamer.weights import ModelConfig, load_features, load_taps, random_features
+from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.settings import ModelConfig
+from pipeline.dreamer.vgg import build_vgg19_features
+from pipeline.dreamer.weights import load_features, load_taps, random_features
 from pipeline.errors import UserError
 
 

@@ -6,8 +6,9 @@ import pytest
 from omegaconf import OmegaConf
 
 from pipeline.errors import UserError
-from pipeline.ffmpeg import count_frames
-from pipeline.output.video import Mp4Writer, VideoConfig, fps_fraction, probe, x264_args
+from pipeline.ffmpeg import count_frames, fps_fraction
+from pipeline.output.video import Mp4Writer, probe, x264_args
+from pipeline.output.video_config import VideoConfig
 from tests.conftest import CONF_DIR, compose_config
 
 PRESETS = sorted(path.stem for path in (CONF_DIR / "video").glob("*.yaml"))

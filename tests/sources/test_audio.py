@@ -8,6 +8,7 @@ import pytest
 from pipeline.errors import UserError
 from pipeline.output.video import probe
 from pipeline.render import render
+from pipeline.run.plan import plan
 from pipeline.sources.audio import audio_duration
 from tests.conftest import compose_config
 from tests.output.test_video import _frames, encode, ffmpeg_info
@@ -56,7 +57,7 @@ def test_audio_is_aac_lc_stereo_48k_and_ends_with_the_picture(tmp_path, seconds,
 def test_missing_audio_is_one_line_naming_audio(tmp_path):
     for call in (
         lambda: audio_duration(tmp_path / "song.mp3"),
-        lambda: compose_config(f"audio={tmp_path}/x.wav"),
+        lambda: plan(compose_config(f"audio={tmp_path}/x.wav")),
     ):
         with pytest.raises(UserError, match=r"^audio: no file") as caught:
             call()

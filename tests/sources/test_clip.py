@@ -7,7 +7,8 @@ import pytest
 import pipeline.sources.clip
 from pipeline.errors import UserError
 from pipeline.ffmpeg import run
-from pipeline.output.video import Mp4Writer, VideoConfig
+from pipeline.output.video import Mp4Writer
+from pipeline.output.video_config import VideoConfig
 from pipeline.sources.audio import audio_duration
 from pipeline.sources.clip import ClipInfo, even_size, is_video, probe_clip, read_clip
 

@@ -1,0 +1,59 @@
+"""What the dreamer is told, checked without torch: the weights to load, the device and precision names,
+and the plain numbers of one dream. Config schemas import these; the modules that act on them import torch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from pipeline.errors import UserError
+
+DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+DEVICE_CHOICES = "auto, cpu, cuda, cuda:N or mps"
+PRECISION_NAMES = ("fp32", "bf16", "fp16")
+
+# What the dreamer dreams with: image (N, 3, H, W) and layer names -> {layer: activation}. VGG19 taps in
+# production, a toy net in tests. (Quoted: the type names torch, which this module does not import.)
+Features = Callable[["torch.Tensor", Iterable[str]], dict[str, "torch.Tensor"]]  # noqa: F821
+LayerWeights = Mapping[str, float]  # layer name -> weight in the objective
+
+
+def check_device_name(name: str) -> None:
+    if not DEVICE_PATTERN.fullmatch(name):
+        raise UserError(f"device must be one of {DEVICE_CHOICES}, got {name!r}")
+
+
+def check_precision_name(name: str) -> None:
+    if name != "auto" and name not in PRECISION_NAMES:
+        raise UserError(f"precision must be one of auto, {', '.join(PRECISION_NAMES)}, got {name!r}")
+
+
+@dataclass
+class ModelConfig:
+    weights: str = (
+        "imagenet"  # "imagenet" | "random" | path to a .pth state dict (full VGG19 or features only)
+    )
+    sha256: str | None = None  # optional hex digest the weights file must match
+
+    def __post_init__(self) -> None:
+        if not self.weights:
+            raise UserError('model.weights is empty: use "imagenet", "random" or a path to a .pth file')
+        if self.sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", self.sha256):
+            raise UserError(f"model.sha256 must be 64 hex digits, got {self.sha256!r}")
+
+
+@dataclass(frozen=True)
+class DreamParams:
+    """The numbers one image is dreamed with (the `dream.*` settings resolved for one frame; units as
+    documented on DreamConfig)."""
+
+    octaves: int = 4  # pyramid levels
+    octave_scale: float = 1.4  # size ratio between levels
+    steps: int = 10  # gradient-ascent steps per level
+    lr: float = 0.09  # step size, ImageNet-normalised pixel units
+    jitter: int = 32  # largest random roll, pixels
+    smoothing: float = 0.5  # base sigma of the gradient smoothing, pixels
+    tile_pixels: int = 2_500_000  # pixels of a level above which its gradient is tiled
+    tile: int = 1024  # tile side, pixels (a multiple of 16)

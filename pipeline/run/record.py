@@ -1,0 +1,24 @@
+"""Hydra's record of a render's settings, RUN_DIR/.hydra/config.yaml, read in this one place (by resume and
+by pipeline.encode)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from pipeline.errors import UserError
+
+RECORD = Path(".hydra") / "config.yaml"
+
+
+def read_record(run_dir: Path, setting: str) -> DictConfig:
+    """The settings a render in run_dir was made with, or a one-line error naming `setting` (the key the
+    user passed the directory as)."""
+    path = run_dir / RECORD
+    if not path.is_file():
+        raise UserError(
+            f"{setting}: {run_dir} has no render record ({RECORD}); "
+            "pass a run directory made by pipeline.render"
+        )
+    return OmegaConf.load(path)

@@ -1,0 +1,50 @@
+"""The dreaming network a render or the stills build once: its checks first, then device, precision and
+weights, and the one log line that says what it runs on.
+
+Checks come before loading, so a setting that cannot work fails in a second, not after reading 548 MB.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import torch
+
+from pipeline.config import DreamerConfig
+from pipeline.dreamer.device import resolve_device
+from pipeline.dreamer.pixels import PixelSpace
+from pipeline.dreamer.precision import Autocast, resolve_precision
+from pipeline.dreamer.pyramid import check_pyramid
+from pipeline.dreamer.tiles import tile_geometry
+from pipeline.dreamer.weights import load_taps
+from pipeline.run.preflight import check_memory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Network:
+    taps: Autocast  # VGG19 cut after the deepest layer, under the chosen precision
+    space: PixelSpace  # frames <-> the network's normalised input, on its device
+    device: torch.device
+
+
+def check_dreamer(cfg: DreamerConfig, height: int, width: int, deepest: str, octaves: int) -> torch.device:
+    """The device, once the pyramid fits the deepest layer and its largest pass fits in memory."""
+    check_pyramid(height, width, octaves, cfg.dream.octave_scale, deepest)
+    device = resolve_device(cfg.device)
+    margin, _ = tile_geometry(deepest)
+    check_memory(height, width, deepest, cfg.dream.tile_pixels, cfg.dream.tile, margin, device)
+    return device
+
+
+def load_network(cfg: DreamerConfig, device: torch.device, deepest: str) -> Network:
+    """The network up to `deepest`, loaded once: each call of it stops at the deepest layer it is asked
+    for, so shallow layers cost no more than they would alone."""
+    dtype = resolve_precision(cfg.precision, device)
+    taps = Autocast(load_taps(cfg.model, cfg.seed, deepest, device), device, dtype)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # frame sizes repeat: let cuDNN pick its fastest kernels
+    log.info("dreaming on %s (%s), up to layer %s", device, str(dtype).removeprefix("torch."), deepest)
+    return Network(taps, PixelSpace.imagenet(device), device)
