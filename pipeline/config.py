@@ -8,6 +8,7 @@ rate and length, the sound track) is resolved once, when the work starts, by pip
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -21,6 +22,10 @@ from pipeline.dreamer.layers import check_layer_name, conv_layer_names
 from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
 from pipeline.errors import UserError
 from pipeline.output.video_config import VideoConfig
+
+# Where the Hydra configs (render.yaml, stills.yaml, the preset groups) are: package data, so an installed
+# wheel finds them as a checkout does. Absolute: launchers run the commands' main() by module name.
+CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
 @dataclass
@@ -125,7 +130,7 @@ def resolve_layers(value: Any) -> list[str]:
 
 def register_configs() -> None:
     """Store the schemas outside any group, so they never show up as presets to sweep over; and the
-    resolvers conf/render.yaml uses to render a resume into the run directory it continues."""
+    resolvers pipeline/conf/render.yaml uses to render a resume into the run directory it continues."""
     ConfigStore.instance().store(name="render_schema", node=RenderConfig)
     ConfigStore.instance().store(name="stills_schema", node=StillsConfig)
     resolvers = {

@@ -17,11 +17,10 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from pipeline.config import StillsConfig, register_configs
+from pipeline.config import CONF_DIR, StillsConfig, register_configs
 from pipeline.sweeps.jobs import run_job
 
 log = logging.getLogger(__name__)
-CONF_DIR = str(Path(__file__).resolve().parents[1] / "conf")  # absolute: found from any module name
 
 
 def starting_image(cfg: StillsConfig):
@@ -76,7 +75,7 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
 register_configs()
 
 
-@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="stills")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="stills")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point: validate the config, dream the stills into Hydra's run (or job) directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)

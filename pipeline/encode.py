@@ -4,7 +4,7 @@
 
 The exact fps and sound the render used (RUN_DIR/plan.json: a clip's own rate and sound track) and the
 `video` settings recorded in RUN_DIR/.hydra/config.yaml are used unless given here: `video=PRESET`
-(conf/video/) replaces the recorded encoder settings, `video.KEY=VALUE` changes one, `audio=PATH` or
+(pipeline/conf/video/) replaces the recorded encoder settings, `video.KEY=VALUE` changes one, `audio=PATH` or
 `audio=null` replaces the track. Frames stream one at a time, in numeric order.
 """
 
@@ -17,6 +17,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
+from pipeline.config import CONF_DIR
 from pipeline.errors import UserError, report
 from pipeline.output.frames import read_png
 from pipeline.output.video import Mp4Writer
@@ -24,7 +25,7 @@ from pipeline.output.video_config import VideoConfig
 from pipeline.run.plan import read_plan
 from pipeline.run.record import RECORD, read_record
 
-PRESETS_DIR = Path(__file__).resolve().parents[1] / "conf" / "video"
+PRESETS_DIR = CONF_DIR / "video"
 USAGE = "run_dir=PATH (required), video=PRESET, video.KEY=VALUE, audio=PATH|null"
 
 

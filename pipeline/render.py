@@ -13,7 +13,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from pipeline.config import RenderConfig, register_configs
+from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.output.manifest import Manifest, layer_caption
 from pipeline.run.console import FRAMES_LOGGER
 from pipeline.run.resume import resume_config
@@ -85,9 +85,7 @@ def _summary(record: dict) -> str:
 register_configs()
 
 
-# An absolute config path: launchers run this function as pipeline.render.main (below), and for a module
-# Hydra would read "../conf" as a Python package named conf, which does not exist.
-@hydra.main(version_base="1.3", config_path=str(Path(__file__).parents[1] / "conf"), config_name="render")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="render")
 def main(cfg: DictConfig) -> None:
     """Hydra entry point: convert and validate the config, render into Hydra's run directory."""
     out_dir = Path(HydraConfig.get().runtime.output_dir)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
 import pytest
 import torch
@@ -11,9 +10,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from torch import nn
 
-from pipeline.config import RenderConfig, register_configs
-
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+from pipeline.config import CONF_DIR, RenderConfig, register_configs
 
 # Small enough for 2 CPU cores, big enough for conv5 layers at 2 octaves.
 TINY = [

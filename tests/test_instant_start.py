@@ -34,7 +34,7 @@ PROBE = textwrap.dedent(
 
 def test_composing_imports_nothing_heavy_and_reads_no_input():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "conf"), *HEAVY],
+    result = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "pipeline" / "conf"), *HEAVY],
                             capture_output=True, text=True, env=env, timeout=60, cwd=ROOT)  # fmt: skip
     assert result.returncode == 0, (
         result.stderr

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.output.checkpoint import Checkpoint, save_checkpoint
 from pipeline.output.frames import save_png
 from pipeline.output.manifest import Manifest
 from pipeline.output.previews import save_jpeg
 from pipeline.output.video import Mp4Writer
-from pipeline.run.checkpoint import Checkpoint, save_checkpoint
 
 PREVIEW = "preview.jpg"
 

@@ -1,6 +1,6 @@
 """Stream frames into a YouTube-ready H.264 MP4 through imageio-ffmpeg's bundled ffmpeg, and check it.
 
-The encoder settings follow YouTube's recommended upload settings; presets are in conf/video/.
+The encoder settings follow YouTube's recommended upload settings; presets are in pipeline/conf/video/.
 """
 
 from __future__ import annotations

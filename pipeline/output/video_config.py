@@ -1,4 +1,4 @@
-"""The `video.*` settings: how the MP4 is encoded (presets in conf/video/), checked without ffmpeg."""
+"""The `video.*` settings: how the MP4 is encoded (presets: pipeline/conf/video/), checked without ffmpeg."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast",
 
 @dataclass
 class VideoConfig:
-    """How to encode; presets in conf/video/. A preset never sets the frame size: width/height stay the
-    render's keys (the size is what dreaming costs), and each preset's YAML names the size it is tuned for."""
+    """How to encode; presets in pipeline/conf/video/. A preset never sets the frame size: width/height
+    stay the render's keys (the size is what dreaming costs), and each preset's YAML names the size it is
+    tuned for."""
 
     filename: str = "dream.mp4"  # written inside the run directory
     crf: int = 18  # x264 constant rate factor: 0 lossless .. 51 worst; ~18 looks transparent

@@ -18,11 +18,11 @@ from pipeline.animation.feeds import ClipFeed, ZoomFeed
 from pipeline.animation.schedule import LayerSchedule
 from pipeline.config import RenderConfig
 from pipeline.errors import UserError
+from pipeline.output.checkpoint import load_checkpoint
 from pipeline.output.frames import read_png
 from pipeline.output.manifest import frame_record
 from pipeline.output.previews import write_contact_sheet
 from pipeline.output.video import Mp4Writer
-from pipeline.run.checkpoint import load_checkpoint
 from pipeline.run.plan import Plan
 from pipeline.run.preflight import check_disk
 from pipeline.run.setup import check_dreamer, load_network

@@ -2,7 +2,7 @@
 
 Hydra creates the run directory before our code runs and shows a traceback if it cannot: this check runs
 first (Hydra calls on_run_start before it makes the directory) and says it in one line. Registered in
-conf/render.yaml and conf/stills.yaml; it imports nothing heavy, as no callback may (they load at start-up).
+pipeline/conf/render.yaml and stills.yaml; it imports nothing heavy, as no callback may (they load first).
 """
 
 from __future__ import annotations

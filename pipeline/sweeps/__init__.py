@@ -1,3 +1,5 @@
-"""Many renders: a sweep job's failure record, the end-of-sweep summary, threads per job.
+"""Many renders: how a sweep job runs and records a failure, the end-of-sweep summary, threads per job.
 
-May know: output (previews for the contact sheet), errors. May not know: the dreamer or a run's internals."""
+Its Hydra callbacks load at start-up, so they import nothing heavy at the top. May know: output (previews for
+the contact sheet, read lazily), errors. May not know: the dreamer, the animation, a run's internals or the
+commands."""

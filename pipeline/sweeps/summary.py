@@ -1,6 +1,6 @@
 """After a multirun: one contact sheet and one index for the whole sweep, and a summary of what failed.
 
-A Hydra callback (registered in conf/render.yaml and conf/stills.yaml) that runs once, in the process
+A Hydra callback (registered in pipeline/conf/render.yaml and stills.yaml) that runs once, in the process
 that started the sweep, after every job has finished: with any launcher it reads what the jobs left on
 disk (pipeline.sweeps.jobs), so it sees jobs that ran in other processes or on other machines just the same.
 """

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from pipeline.errors import UserError
+from pipeline.output.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from pipeline.output.frames import save_png
 from pipeline.output.manifest import Manifest, read_manifest
 from pipeline.output.previews import contact_sheet, sheet_indices
-from pipeline.run.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 
 
 def test_checkpoint_round_trips_at_full_precision(tmp_path):
