@@ -158,3 +158,32 @@ def test_the_smoothness_metric_sees_a_jump():
     assert residuals[0] == pytest.approx(0, abs=1e-7)  # the camera's own motion is not counted
     summary = summarise(residuals, [k % 4 == 0 for k in range(9)])
     assert summary["jump"] > 10 and summary["worst"] == max(residuals)
+
+
+def test_render_stopped_between_two_dreams_resumes_identically(tiny_config, tmp_path, monkeypatch):
+    """Deterministic kill: the render dies right after in-between frame 4 is on disk (dreams: 0, 3, 6, 8)."""
+    from pipeline.output.sink import FrameSink
+
+    settings = ("frames=9", "cadence=3", "layer_schedule=single", "layer_schedule.layer=conv2_1")
+    render(tiny_config(*settings), tmp_path / "whole")
+    submit = FrameSink.submit
+
+    def submit_then_die(self, index, *args):
+        submit(self, index, *args)
+        if index == 4:
+            self.wait()
+            raise RuntimeError("killed")
+
+    monkeypatch.setattr(FrameSink, "submit", submit_then_die)
+    with pytest.raises(RuntimeError, match="killed"):
+        render(tiny_config(*settings), tmp_path / "run")
+    monkeypatch.undo()
+    written = {p.name: p.read_bytes() for p in (tmp_path / "run/frames").glob("*.png")}
+    assert len(written) == 5
+    render(tiny_config(*settings, f"resume={tmp_path / 'run'}"), tmp_path / "run")
+    for index in range(9):
+        name = f"{index:06d}.png"
+        assert (tmp_path / "run/frames" / name).read_bytes() == (
+            tmp_path / "whole/frames" / name
+        ).read_bytes()
+    assert all(written[name] == (tmp_path / "run/frames" / name).read_bytes() for name in written)
