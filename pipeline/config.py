@@ -79,6 +79,8 @@ class RenderConfig(DreamerConfig):
     preview_every: int = 10  # refresh preview.jpg every this many frames (0: never)
     contact_sheet: bool = True  # write contact_sheet.jpg (12 evenly spaced, captioned frames) at the end
     resume: str | None = None  # a run directory to continue from its last saved frame (its settings apply)
+    log_frames: bool = False  # also print each frame's line on the console (render.log always has them)
+    cadence: int = 1  # zoom renders: dream every Nth frame, warp the camera's motion between (1: every)
 
     def __post_init__(self) -> None:
         """Validate values only; `auto`/0 are resolved against the input by pipeline.run.plan."""
@@ -97,6 +99,8 @@ class RenderConfig(DreamerConfig):
         check_music_source(self.music_keys, self.layer_schedule.unit, self.may_have_sound())
         if self.preview_every < 0:
             raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
+        if self.cadence < 1:
+            raise UserError(f"cadence must be 1 (dream every frame) or more frames, got {self.cadence}")
 
     def may_have_sound(self) -> bool:
         """Whether a sound track can come. No file is read: whether the input is a clip with sound is

@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.output.manifest import Manifest, layer_caption
+from pipeline.run.console import FRAMES_LOGGER
 from pipeline.run.interrupts import exit_code_of
 from pipeline.run.lock import run_lock
 from pipeline.run.resume import resume_config
@@ -24,6 +25,7 @@ from pipeline.sweeps.jobs import record_interrupt, run_job, skip_after_stop
 from pipeline.sweeps.sticky import check_gpu_usable
 
 log = logging.getLogger(__name__)
+frames_log = logging.getLogger(FRAMES_LOGGER)  # render.log only, unless log_frames=true (run/console.py)
 
 
 class Interrupted(Exception):
@@ -83,18 +85,20 @@ def _dream_frames(frames: int, renderer, feed, sink, start: int, stop):
     ended = None
     try:
         with logging_redirect_tqdm():
-            for index in tqdm(range(start, frames), initial=start, total=frames,
-                              unit="frame", desc="dreaming", dynamic_ncols=True):  # fmt: skip
+            bar = tqdm(range(start, frames), initial=start, total=frames,
+                       unit="frame", desc="dreaming", dynamic_ncols=True)  # fmt: skip
+            renderer.should_stop = stop.should_stop  # asked between gradient steps
+            for index in bar:
                 try:
-                    frame, carried = feed.next_input(index)
-                    dreamed, record = renderer.dream(frame, index, stop.should_stop)
+                    frame, record, carry = feed.frame_at(index, renderer)  # dreamed, or made between dreams
                 except DreamStopped:
                     break
                 except ClipEnded as error:
                     ended = error
                     break
-                sink.submit(index, dreamed, feed.advance(index, dreamed), {**record, **carried})
-                log.info("frame %d/%d  %s", index + 1, frames, _summary(record))
+                sink.submit(index, frame, carry, record)
+                bar.set_postfix_str(_summary(record), refresh=False)
+                frames_log.info("frame %d/%d  %s", index + 1, frames, _summary(record))
                 if stop.requested:
                     break
     except BaseException:
@@ -114,6 +118,8 @@ def _close(feed, sink) -> None:
 
 
 def _summary(record: dict) -> str:
+    if not record["dreamed"]:
+        return "made between the dreams at frames {} and {}".format(*record["between"])
     caption = layer_caption(record["layers"])
     return f"layers {caption}  objective {record['objective_end']:.4g}  {record['dream_seconds']:.2f}s"
 

@@ -138,3 +138,22 @@ def test_bad_arguments_are_one_line_and_exit_2(args, fragment, capsys):
     assert stop.value.code == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], lines
+
+
+@pytest.mark.slow
+def test_video_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
+    out = tmp_path / "video.json"
+    settings = ["width=64", "height=48", "frames=5", "cadence=2", "dream.octaves=2", "dream.steps=2"]
+    settings += ["layer_schedule=single", "layer_schedule.layer=conv2_1", "video.preset=ultrafast"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.bench", "--video", *settings, "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    numbers = json.loads(out.read_text())
+    per_second = numbers["seconds_per_video_second"]
+    assert set(per_second) == {"ours", "full", "reference"} and min(per_second.values()) > 0
+    assert numbers["ratios"]["ours/full"] == pytest.approx(per_second["ours"] / per_second["full"])
+    assert numbers["dreamed_frames"] == 3  # frames 0, 2, 4
+    assert numbers["strength_kept"] > 0 and numbers["smoothness_ours"]["jump"] > 0
+    assert "per second of video" in result.stdout and "strength kept" in result.stdout

@@ -52,6 +52,13 @@ def test_renders_a_video_into_the_run_directory(tmp_path):
     assert info["frames"] == 3 and tuple(info["size"]) == (64, 48) and info["codec"].startswith("h264")
     assert (run_dir / ".hydra/config.yaml").is_file() and (run_dir / "render.log").is_file()
     assert "frame 3/3" in (run_dir / "render.log").read_text()
+    assert "frame 3/3" not in result.stdout + result.stderr  # a quiet console: the bar shows the frames
+
+
+def test_log_frames_brings_the_per_frame_lines_back_to_the_console(tmp_path):
+    result = run_cli(*TINY, "frames=1", "log_frames=true", f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 0, result.stderr
+    assert "frame 1/1" in result.stdout and "frame 1/1" in (tmp_path / "render.log").read_text()
 
 
 def test_bad_layer_name(tmp_path):

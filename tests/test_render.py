@@ -1,5 +1,7 @@
 """The render loop in-process, on the real config with a seeded random VGG19."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -137,3 +139,23 @@ def test_each_frame_is_dreamed_from_the_camera_warped_dream_before_it(tiny_confi
         assert not np.allclose(next_input, dreamed, atol=0.01)  # the camera really moved it
     written = read_png(tmp_path / "frames/000001.png")
     assert np.abs(written - seen[1][2]).max() <= 0.5 / 255 + 1e-6  # the dream is what was written
+
+
+@pytest.mark.parametrize("preset", ["default", "full"])
+def test_light_frame_defaults_apply_only_after_frame_0(tiny_config, tmp_path, preset):
+    cfg = tiny_config(f"dream={preset}", "frames=3", "dream.octaves=3", "dream.steps=4",
+                      "layer_schedule=single", "layer_schedule.layer=conv2_1")  # fmt: skip
+    render(cfg, tmp_path)
+    records = [json.loads(line) for line in (tmp_path / "frames.jsonl").read_text().splitlines()]
+    used = [(r["octaves"], r["steps"], r["lr"]) for r in records]
+    assert used[0] == (3, 4, 0.09)  # frame 0: the full dream
+    if preset == "full":
+        assert used[1:] == [used[0]] * 2
+    else:  # later frames: the preset's light frames, lighter than frame 0
+        light = (cfg.dream.frame_octaves, int(cfg.dream.frame_steps), float(cfg.dream.frame_lr))
+        assert used[1:] == [light] * 2 and light[0] < 3 and light[1] < 4
+
+
+def test_cadence_must_be_positive(tiny_config):
+    with pytest.raises(UserError, match="cadence"):
+        tiny_config("cadence=0")

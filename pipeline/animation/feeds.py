@@ -2,6 +2,7 @@
 
 A feed hands the loop the next frame to dream and, after dreaming, returns the `carry`: the state the
 checkpoint saves so a resume continues exactly (the next input for the zoom loop, the last dream for a clip).
+`frame_at(index, dreamer)` does both around the dream; a cadence feed (animation/cadence.py) has it too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from pipeline.animation.coherence import Coherence
 from pipeline.sources.clip import ClipEnded, read_clip
 
 
-class ZoomFeed:
+class DreamEveryFrame:
+    """Feeds that dream every frame: input, dream, carry."""
+
+    def frame_at(self, index: int, dreamer) -> tuple[np.ndarray, dict, np.ndarray]:
+        """(the output frame, its manifest record, the checkpoint's carry)."""
+        source, carried = self.next_input(index)
+        dreamed, record = dreamer.dream(source, index)
+        return dreamed, {**record, **carried, "dreamed": True}, self.advance(index, dreamed)
+
+
+class ZoomFeed(DreamEveryFrame):
     """Frame N+1 is frame N's dream after one step of the camera: the dive into the dream."""
 
     def __init__(self, camera: Camera, first_input: np.ndarray):
@@ -32,7 +43,7 @@ class ZoomFeed:
         pass
 
 
-class ClipFeed:
+class ClipFeed(DreamEveryFrame):
     """Frame N is the clip's frame N (framed by the camera's move so far), with the previous dream carried
     onto it by the coherence mode. Frames stream from the file: one in memory at a time."""
 

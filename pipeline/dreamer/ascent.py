@@ -14,6 +14,7 @@ from pipeline.dreamer.objective import as_objective, score_map
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.settings import DreamParams, Features, LayerWeights
+from pipeline.dreamer.smoothing import smooth
 from pipeline.dreamer.tiles import tiled_gradient
 
 log = logging.getLogger(__name__)
@@ -29,15 +30,6 @@ def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeigh
     goal = as_objective(layer_weights)
     activations = features(image, goal.layers())
     return sum(term.weight * score_map(activations[term.layer], term).mean() for term in goal.terms)
-
-
-def smooth(grad: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Average of three Gaussian blurs (sigma x 0.5, 1, 2; 9-tap kernel, reflect borders): damps the
-    checkerboard that strided convs leave in the gradient at several scales at once."""
-    blurs = [
-        tvf.gaussian_blur(grad, kernel_size=[9, 9], sigma=[s, s]) for s in (0.5 * sigma, sigma, 2 * sigma)
-    ]
-    return sum(blurs) / 3.0
 
 
 def ascent_step(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torchvision.transforms.v2 import functional as tvf
 
-from pipeline.dreamer.ascent import resize, smooth
+from pipeline.dreamer.ascent import resize
 from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import octave_sizes
@@ -43,10 +44,19 @@ def reference_dream(
             features.zero_grad()
             loss = activation.pow(2).mean()
             loss.backward()
-            grad = smooth(rolled.grad, cfg.smoothing + 2.0 * (step + 1) / cfg.steps)
+            grad = three_blurs(rolled.grad, cfg.smoothing + 2.0 * (step + 1) / cfg.steps)
             grad = (grad - grad.mean()) / (grad.std() + 1e-8)
             dreamed = space.clamp(
                 torch.roll(rolled.detach() + cfg.lr * grad, shifts=(-dy, -dx), dims=(-2, -1))
             )
         detail = dreamed - base
     return dreamed
+
+
+def three_blurs(grad: torch.Tensor, sigma: float) -> torch.Tensor:
+    """The smoothing cascade written out plainly: three Gaussian blurs (sigma x 0.5, 1, 2; 9 taps, reflect
+    borders), averaged. The dreamer runs the same linear filter as one convolution (dreamer/smoothing.py)."""
+    blurs = [
+        tvf.gaussian_blur(grad, kernel_size=[9, 9], sigma=[s, s]) for s in (0.5 * sigma, sigma, 2 * sigma)
+    ]
+    return sum(blurs) / 3.0

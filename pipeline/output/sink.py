@@ -41,11 +41,13 @@ class FrameSink:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
         self.pending: Future | None = None
 
-    def submit(self, index: int, dreamed: np.ndarray, next_input: np.ndarray, record: dict) -> None:
+    def submit(self, index: int, dreamed: np.ndarray, next_input: np.ndarray | None, record: dict) -> None:
+        """`next_input` None: this frame saves no checkpoint (a cadence in-between: a resume restarts
+        after the last dreamed frame and makes it again, identically)."""
         self.wait()
         self.pending = self.pool.submit(self._write, index, dreamed, next_input, record)
 
-    def _write(self, index: int, dreamed: np.ndarray, next_input: np.ndarray, record: dict) -> None:
+    def _write(self, index: int, dreamed: np.ndarray, next_input: np.ndarray | None, record: dict) -> None:
         try:
             self._write_all(index, dreamed, next_input, record)
         except OSError as error:  # a full disk, a vanished folder: one line, and the frames before stay
@@ -54,7 +56,9 @@ class FrameSink:
                 f"before it are kept: free some space, then continue with: {resume_command(self.run_dir)}"
             ) from None
 
-    def _write_all(self, index: int, dreamed: np.ndarray, next_input: np.ndarray, record: dict) -> None:
+    def _write_all(
+        self, index: int, dreamed: np.ndarray, next_input: np.ndarray | None, record: dict
+    ) -> None:
         started = time.perf_counter()
         save_png(self.run_dir / "frames" / f"{index:06d}.png", dreamed)
         self.video.write(dreamed)
@@ -62,7 +66,8 @@ class FrameSink:
             save_jpeg(self.run_dir / PREVIEW, dreamed)
         record = {**record, "quality": quality(dreamed)}  # here, off the dreamer's path
         self.manifest.append({**record, "write_seconds": round(time.perf_counter() - started, 4)})
-        save_checkpoint(self.run_dir, Checkpoint(index + 1, next_input))
+        if next_input is not None:  # None: a frame made between two dreams (cadence), nothing to resume from
+            save_checkpoint(self.run_dir, Checkpoint(index + 1, next_input))
         if self.on_preview and self.preview_every and index % self.preview_every == 0:
             self.on_preview()
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.animation.cadence import CadenceFeed
 from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
 from pipeline.animation.colour_match import ColourMatch
@@ -44,6 +45,10 @@ class Renderer:
         self.cfg, self.plan, self.out_dir = cfg, plan, out_dir
         deepest = cfg.layer_schedule.deepest_layer()
         device = check_dreamer(cfg, plan.height, plan.width, deepest, cfg.dream.most_octaves)
+        if plan.clip is not None and cfg.cadence > 1:
+            raise UserError(
+                f"cadence={cfg.cadence} is for zoom renders; a clip is dreamed every frame: cadence=1"
+            )
         self.frames_dir = out_dir / "frames"
         if cfg.resume is None and any(self.frames_dir.glob("*.png")):
             raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
@@ -59,8 +64,9 @@ class Renderer:
         self.page = RunPage(out_dir, cfg.video.filename, plan.frame_count, plan.fps)  # index.html
         self.network = load_network(cfg, device, deepest)
         self.dreamer = WithinMemory(self.network, cfg.seed, cfg.dream.tile_pixels)
+        self.should_stop = None  # the loop's stop request, asked between gradient steps
 
-    def feed(self) -> tuple[int, ZoomFeed | ClipFeed]:
+    def feed(self) -> tuple[int, ZoomFeed | ClipFeed | CadenceFeed]:
         """(first frame to dream, where inputs come from): a clip, or the zoom loop from a photo or noise;
         resuming, from the saved state."""
         saved = load_checkpoint(self.out_dir) if self.cfg.resume else None
@@ -77,10 +83,16 @@ class Renderer:
                 Path(self.cfg.input), self.camera, Coherence(self.cfg.coherence), start, carry
             )
         if saved is not None:
-            return start, ZoomFeed(self.camera, saved.frame)
+            return start, self._zoom_feed(start, saved.frame)
         if self.cfg.input is None:
-            return 0, ZoomFeed(self.camera, noise_image(self.plan.width, self.plan.height, self.cfg.seed))
-        return 0, ZoomFeed(self.camera, load_image(self.cfg.input, self.plan.width, self.plan.height))
+            return 0, self._zoom_feed(0, noise_image(self.plan.width, self.plan.height, self.cfg.seed))
+        return 0, self._zoom_feed(0, load_image(self.cfg.input, self.plan.width, self.plan.height))
+
+    def _zoom_feed(self, start: int, carried: np.ndarray) -> ZoomFeed | CadenceFeed:
+        """With cadence, `carried` is the last dream (resuming) or the first input; else the next input."""
+        if self.cfg.cadence == 1:
+            return ZoomFeed(self.camera, carried)
+        return CadenceFeed(self.camera, self.cfg.cadence, self.plan.frame_count, start, carried)
 
     def _colour(self, resuming: bool) -> ColourMatch:
         """Colour coherence with its reference: the run's saved one when resuming (so a resume matches to
@@ -99,22 +111,28 @@ class Renderer:
         for index in range(start):
             video.write(read_png(self.frames_dir / f"{index:06d}.png"))
 
-    def dream(self, frame: np.ndarray, index: int, should_stop=None) -> tuple[np.ndarray, dict]:
+    def dream(self, frame: np.ndarray, index: int) -> tuple[np.ndarray, dict]:
         """Dream one frame; return it (colour-matched: what is written is what is fed back, or carried
-        in a clip) with its manifest record. Raises DreamStopped (ascent) if `should_stop` says yes
-        between two steps."""
+        in a clip) with its manifest record. Raises DreamStopped (ascent) if `self.should_stop` (set by
+        the loop to its stop request) says yes between two steps."""
         started, t = time.perf_counter(), index / self.plan.fps
         weights = self.schedule.weights_at(index)
         goal = self.steering.objective_at(index, self.network.taps, self.network.space)
         params = self.cfg.dream.at(t, first_frame=index == 0, signals=self.signals)
         stats: dict = {}
-        dreamed = self.dreamer.dream(frame, goal, params, index, stats, should_stop=should_stop)
+        dreamed = self.dreamer.dream(frame, goal, params, index, stats, should_stop=self.should_stop)
         similarity = self.steering.similarity(dreamed, goal, self.network.taps)
         if similarity is not None:
             stats["guide_similarity"] = round(similarity, 6)
         decoded = self.colour(self.network.space.decode(dreamed), index)
         record = frame_record(index, t, weights, self.camera.values_at(t), params, stats, started)
         return decoded, {**record, **music_record(self.signals, self.cfg, t)}
+
+    def describe(self, index: int) -> dict:
+        """What the manifest says of a frame made between dreams (cadence): when, its layers, the camera."""
+        t = index / self.plan.fps
+        return {"index": index, "time": round(t, 6), "layers": self.schedule.weights_at(index),
+                "motion": self.camera.values_at(t)}  # fmt: skip
 
     def finish(self, frames: int) -> None:
         if frames and self.cfg.contact_sheet:

@@ -14,7 +14,7 @@ from pipeline.run.record import read_record
 # extends the video; `fraction` layer schedules then stretch over the new length). The frame count in
 # force is the one the run's plan.json recorded when its last render started, so a plain `resume=RUN`
 # finishes an interrupted extension instead of cutting it back to the first recorded length.
-HARMLESS = ("frames", "device", "audio", "preview_every", "contact_sheet", "video")
+HARMLESS = ("frames", "device", "audio", "preview_every", "contact_sheet", "video", "log_frames")
 
 
 def _is_harmless(key: str) -> bool:

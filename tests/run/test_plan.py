@@ -99,7 +99,13 @@ def test_a_run_made_by_the_old_layout_resumes_from_its_record(tmp_path, tiny_con
     result = run_cli(f"resume={run_dir}", "frames=3")
     assert result.returncode == 0, result.stderr
     assert "resuming" in (run_dir / "render.log").read_text() and (run_dir / "plan.json").is_file()
-    settings = ["frames=3", "layer_schedule=single", "layer_schedule.layer=conv3_1", "seed=3"]
+    settings = [
+        "frames=3",
+        "layer_schedule=single",
+        "layer_schedule.layer=conv3_1",
+        "seed=3",
+        "dream=full",
+    ]  # it predates light frames by default
     render(tiny_config(*settings, "contact_sheet=false", "preview_every=0"), tmp_path / "fresh")
     for index in range(3):
         name = f"{index:06d}.png"

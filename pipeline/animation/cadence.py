@@ -1,0 +1,94 @@
+"""Cadence: dream every Nth frame of a zoom render and make the frames between from the camera's motion.
+
+The camera's step between frames is known exactly, so frame k between the dreams at i and j = i + N is
+the dream at i moved forward by the k - i steps, cross-faded (weight w = (k - i) / (j - i)) with the dream
+at j moved back by j - k steps (the inverse warp). Where the inverse would sample outside the dream at j
+(a zoom-in's back warp zooms out), the forward warp is used alone. The dreamed frame j starts from the
+dream at i moved by all N steps at once (one interpolation, not N). The last frame of the video is always
+dreamed, so every frame lies between two dreams.
+
+Resume: only dreamed frames save a checkpoint (the dream itself), so a resume restarts at the frame after a
+dream and recomputes the same in-betweens (frame j's randomness depends only on (seed, j)).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from pipeline.animation.camera import Camera
+
+Frame = np.ndarray  # float32 RGB HWC in [0, 1]
+
+
+class Dreamer(Protocol):
+    def dream(self, frame: Frame, index: int) -> tuple[Frame, dict]: ...
+    def describe(self, index: int) -> dict: ...
+
+
+def travel(camera: Camera, start: int, stop: int) -> np.ndarray:
+    """3x3 matrix of the camera's whole move from frame `start` to frame `stop` (the per-frame steps
+    composed exactly, in order)."""
+    moved = np.eye(3)
+    for index in range(start, stop):
+        moved = np.vstack([camera.matrix(index / camera.fps), [0.0, 0.0, 1.0]]) @ moved
+    return moved
+
+
+def inside(matrix: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(H, W) bool: whether each output pixel of a warp by `matrix` (output -> source is its inverse)
+    samples inside the source frame."""
+    back = np.linalg.inv(matrix)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    sx = back[0, 0] * xs + back[0, 1] * ys + back[0, 2]
+    sy = back[1, 0] * xs + back[1, 1] * ys + back[1, 2]
+    return (sx >= 0) & (sx <= width - 1) & (sy >= 0) & (sy <= height - 1)
+
+
+def in_between(camera: Camera, first: tuple[int, Frame], last: tuple[int, Frame], index: int) -> Frame:
+    """Frame `index` between the dreams `first` = (i, dream) and `last` = (j, dream), i < index < j."""
+    (i, dream_i), (j, dream_j) = first, last
+    weight = (index - i) / (j - i)
+    forward = camera.apply(dream_i, travel(camera, i, index)[:2])
+    back_matrix = np.linalg.inv(travel(camera, index, j))
+    back = camera.apply(dream_j, back_matrix[:2])
+    mask = inside(back_matrix, camera.width, camera.height)[..., None]
+    blended = (1.0 - weight) * forward + weight * back
+    return np.where(mask, blended, forward).astype(np.float32)
+
+
+class CadenceFeed:
+    """The zoom loop with cadence N: hands the loop every output frame in order, dreaming only every Nth
+    (and the last). `frame_at(index, dreamer)` returns (frame, manifest record, checkpoint carry or None)."""
+
+    def __init__(self, camera: Camera, every: int, count: int, start: int, carried: Frame):
+        """`carried`: the first input (start 0), or the dream at frame start - 1 (a resume)."""
+        self.camera, self.every, self.count = camera, every, count
+        self.first_input = carried if start == 0 else None
+        self.previous: tuple[int, Frame] | None = None if start == 0 else (start - 1, carried)
+        self.upcoming: tuple[int, Frame, dict] | None = None
+
+    def frame_at(self, index: int, dreamer: Dreamer) -> tuple[Frame, dict, Frame | None]:
+        if self.previous is None:
+            dreamed, record = dreamer.dream(self.first_input, index)
+            self.previous = (index, dreamed)
+            return dreamed, {**record, "dreamed": True}, dreamed
+        if self.upcoming is None:
+            self.upcoming = self._dream_next(dreamer)
+        target, dreamed, record = self.upcoming
+        if index == target:
+            self.previous, self.upcoming = (index, dreamed), None
+            return dreamed, {**record, "dreamed": True}, dreamed
+        made = in_between(self.camera, self.previous, (target, dreamed), index)
+        record = {**dreamer.describe(index), "dreamed": False, "between": [self.previous[0], target]}
+        return made, record, None
+
+    def _dream_next(self, dreamer: Dreamer) -> tuple[int, Frame, dict]:
+        start, dream = self.previous
+        target = min(start + self.every, self.count - 1)
+        moved = self.camera.apply(dream, travel(self.camera, start, target)[:2])
+        return (target, *dreamer.dream(moved, target))
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,180 @@
+"""Per-video benchmark: what a whole zoom video costs, through the render loop's own pieces.
+
+`python -m pipeline.bench --video [render overrides ...] [--full-frames N] [--reference-frames N] [--json P]`
+renders `frames` frames (Renderer, feed, cadence: the code path of pipeline.render, without writing files)
+three ways and reports compute seconds per second of video: (a) the settings given (our defaults plus the
+overrides), (b) `dream=full cadence=1` (a full dream every frame), (c) the plain reference's way (a full
+dream per frame, fp32, the whole network, dreamer/reference.py). (b) runs every frame, or times N evenly
+spaced frames (`--full-frames`); (c) always times a sample. Strength: the objective on every output frame
+of (a) relative to (b) (needs (b) in full). Smoothness: animation/smoothness.py. Nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
+
+from pipeline.animation.smoothness import residual, summarise
+from pipeline.config import CONF_DIR, RenderConfig, register_configs
+from pipeline.dreamer.ascent import frame_generator, objective
+from pipeline.dreamer.reference import reference_dream
+from pipeline.dreamer.weights import load_features
+from pipeline.run.plan import Plan, plan
+from pipeline.run.renderer import Renderer
+
+DEFAULTS = ["model.weights=random", "frames=48", "layer_schedule=deep", "contact_sheet=false"]
+
+
+def compose_config(overrides: list[str]) -> tuple[RenderConfig, Plan]:
+    """The render settings and their plan (size, rate, length), as pipeline.render resolves them."""
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = OmegaConf.to_object(compose(config_name="render", overrides=[*DEFAULTS, *overrides]))
+    return cfg, plan(cfg)
+
+
+def strength(renderer: Renderer, frame: np.ndarray, index: int) -> float:
+    """The objective DeepDream maximises, on an output frame, for the layers in force at that frame."""
+    with torch.no_grad():
+        image = renderer.network.space.encode(frame)
+        return objective(image, renderer.network.taps, renderer.schedule.weights_at(index)).item()
+
+
+def run_video(settings: tuple[RenderConfig, Plan], keep: set[int] = frozenset()) -> dict:
+    """Every frame through the loop's feed and dreamer; returns seconds, per-frame strength, smoothness,
+    and the output frames whose indices are in `keep`."""
+    cfg, resolved = settings
+    with tempfile.TemporaryDirectory() as out_dir:
+        renderer = Renderer(cfg, resolved, Path(out_dir))
+        _, feed = renderer.feed()
+        seconds, strengths, residuals, dreamed, kept, previous = 0.0, [], [], [], {}, None
+        for index in range(resolved.frame_count):
+            started = time.perf_counter()
+            frame, record, _ = feed.frame_at(index, renderer)
+            seconds += time.perf_counter() - started
+            strengths.append(strength(renderer, frame, index))
+            if previous is not None:
+                residuals.append(residual(renderer.camera, previous, frame, index - 1))
+            dreamed.append(record["dreamed"])
+            kept.update({index: frame} if index in keep else {})
+            previous = frame
+        feed.close()
+    smooth = summarise(residuals, dreamed) if residuals else None
+    return {"seconds": seconds, "frames": resolved.frame_count, "dreamed": sum(dreamed),
+            "strengths": strengths, "smoothness": smooth, "kept": kept, "renderer": renderer}  # fmt: skip
+
+
+def sampled(count: int, frames: int) -> list[int]:
+    """`count` frame indices evenly spread over frames 1 .. frames - 1 (frame 0 is the same every way)."""
+    return sorted({int(round(i)) for i in np.linspace(1, frames - 1, max(1, count))})
+
+
+def time_samples(dream_one, indices: list[int], inputs: dict[int, np.ndarray]) -> float:
+    """Mean seconds of one frame's dream over the sampled indices (input: (a)'s previous output moved)."""
+    total = 0.0
+    for index in indices:
+        started = time.perf_counter()
+        dream_one(inputs[index - 1], index)
+        total += time.perf_counter() - started
+    return total / len(indices)
+
+
+def reference_dreamer(cfg: RenderConfig, fps: float, renderer: Renderer):
+    """A full dream per frame the plain way, on the layer with the most weight at that frame."""
+    plain = load_features(cfg.model, cfg.seed).to(renderer.network.device)
+    space = renderer.network.space
+
+    def dream_one(previous: np.ndarray, index: int) -> np.ndarray:
+        frame = renderer.camera.warp(previous, (index - 1) / fps)
+        weights = renderer.schedule.weights_at(index)
+        params = cfg.dream.at(index / fps, first_frame=True)
+        layer = max(weights, key=weights.get)
+        return reference_dream(
+            space.encode(frame), plain, layer, params, frame_generator(cfg.seed, index), space
+        )
+
+    return dream_one
+
+
+def measure(overrides: list[str], full_frames: int, reference_frames: int) -> dict:
+    ours_cfg, ours_plan = ours = compose_config(overrides)
+    full_cfg, full_plan = full_settings = compose_config([*overrides, "dream=full", "cadence=1"])
+    frames, fps = ours_plan.frame_count, ours_plan.fps
+    full_in_full = full_frames <= 0 or full_frames >= frames
+    full_idx = [] if full_in_full else sampled(full_frames, frames)
+    ref_idx = sampled(reference_frames, frames) if reference_frames > 0 else []
+    ours = run_video(ours, keep={i - 1 for i in full_idx + ref_idx})
+    per_second = {"ours": ours["seconds"] / frames * fps}
+    result = {"overrides": overrides, "width": ours_plan.width, "height": ours_plan.height, "fps": fps,
+              "frames": frames, "cadence": ours_cfg.cadence, "dreamed_frames": ours["dreamed"],
+              "smoothness_ours": ours["smoothness"]}  # fmt: skip
+    if full_in_full:
+        full = run_video(full_settings)
+        per_second["full"] = full["seconds"] / frames * fps
+        result["strength_kept"] = sum(ours["strengths"]) / sum(full["strengths"])
+        ratios = np.array(ours["strengths"]) / np.array(full["strengths"])
+        result["strength_kept_worst_frame"] = float(ratios.min())
+        result["smoothness_full"] = full["smoothness"]
+        renderer = full["renderer"]
+    else:
+        with tempfile.TemporaryDirectory() as out_dir:
+            renderer = Renderer(full_cfg, full_plan, Path(out_dir))
+
+        def full_one(previous, index):
+            return renderer.dream(renderer.camera.warp(previous, (index - 1) / fps), index)
+
+        per_second["full"] = time_samples(full_one, full_idx, ours["kept"]) * fps
+        result["full_sampled_frames"] = full_idx
+    if ref_idx:
+        reference_one = reference_dreamer(full_cfg, fps, renderer)
+        per_second["reference"] = time_samples(reference_one, ref_idx, ours["kept"]) * fps
+        result["reference_sampled_frames"] = ref_idx
+    result["seconds_per_video_second"] = per_second
+    result["ratios"] = {f"ours/{k}": per_second["ours"] / v for k, v in per_second.items() if k != "ours"}
+    return result
+
+
+def report(r: dict) -> None:
+    print(f"video {r['width']}x{r['height']} @ {r['fps']:g} fps, {r['frames']} frames, "
+          f"cadence {r['cadence']} ({r['dreamed_frames']} dreamed); "
+          f"overrides: {' '.join(r['overrides']) or '(none)'}")  # fmt: skip
+    for name, value in r["seconds_per_video_second"].items():
+        ratio = r["ratios"].get(f"ours/{name}")
+        print(
+            f"{name:9s} {value:9.1f} s of compute per second of video"
+            + (f"  ours = {ratio:.3f}x" if ratio else "")
+        )
+    if "strength_kept" in r:
+        kept, worst = 100 * r["strength_kept"], 100 * r["strength_kept_worst_frame"]
+        print(f"dream strength kept (objective on every output frame vs full dreams): {kept:.1f}% "
+              f"(worst frame {worst:.1f}%)")  # fmt: skip
+    for name in ("ours", "full"):
+        if s := r.get(f"smoothness_{name}"):
+            jump = "n/a (every frame dreamed)" if s["jump"] is None else f"{s['jump']:.2f}x the median"
+            print(f"smoothness {name}: residual mean {s['mean']:.4f}, worst {s['worst']:.4f}; "
+                  f"worst step into a dreamed frame {jump}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.bench --video", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("overrides", nargs="*", help="render settings as key=value (width=320 cadence=2 ...)")
+    parser.add_argument("--full-frames", type=int, default=0, help="0: full dreams on every frame")
+    parser.add_argument(
+        "--reference-frames", type=int, default=1, help="frames the reference dreams (0: skip)"
+    )
+    parser.add_argument("--json", type=Path, default=Path("bench_video.json"))
+    args = parser.parse_args(argv)
+    result = measure(args.overrides, args.full_frames, args.reference_frames)
+    report(result)
+    args.json.write_text(json.dumps(result, indent=2, default=str))
+    print(f"results in {args.json}")
+    return result

@@ -1,0 +1,189 @@
+"""Cadence: in-betweens are the camera's exact warps of the neighbouring dreams; the manifest says which
+frames were dreamed; a killed cadence render resumes byte-identically."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.animation.cadence import CadenceFeed
+from pipeline.animation.camera import Camera
+from pipeline.animation.motion_config import MotionConfig
+from pipeline.animation.smoothness import residual, summarise
+from pipeline.render import render
+
+W, H, FPS, ZOOM = 64, 48, 24.0, 1.25
+
+
+class StubDreamer:
+    """'Dreams' frame k as fixed seeded noise (its input ignored) and records the inputs it was given."""
+
+    def __init__(self):
+        self.inputs = {}
+
+    def dream(self, frame, index):
+        self.inputs[index] = frame
+        return _noise(index), {"index": index}
+
+    def describe(self, index):
+        return {"index": index}
+
+
+def _noise(index):
+    return np.random.default_rng(index).random((H, W, 3), dtype=np.float32)
+
+
+def _zoom(frame, scale):
+    """A zoom by `scale` about the centre, written independently of the camera code: per-second rates
+    compose, so n frames of a 1.25x-per-second zoom are one zoom by 1.25 ** (n / fps)."""
+    matrix = cv2.getRotationMatrix2D(((W - 1) / 2, (H - 1) / 2), 0, scale)
+    warped = cv2.warpAffine(frame, matrix, (W, H), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT_101)
+    return np.clip(warped, 0, 1)
+
+
+def _inside_after_zoom(scale):
+    """Pixels whose source under a zoom by `scale` about the centre lies inside the frame."""
+    ys, xs = np.mgrid[0:H, 0:W].astype(np.float64)
+    cx, cy = (W - 1) / 2, (H - 1) / 2
+    sx, sy = cx + (xs - cx) / scale, cy + (ys - cy) / scale
+    return ((sx >= 0) & (sx <= W - 1) & (sy >= 0) & (sy <= H - 1))[..., None]
+
+
+def test_in_betweens_are_exact_camera_warps_of_the_neighbouring_dreams():
+    camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
+    dreamer, every, count = StubDreamer(), 3, 8
+    feed = CadenceFeed(camera, every, count, 0, _noise(100))
+    frames = [feed.frame_at(index, dreamer) for index in range(count)]
+    assert sorted(dreamer.inputs) == [0, 3, 6, 7]  # every 3rd frame, and the last
+    step = ZOOM ** (1 / FPS)
+    for i, j in ((0, 3), (3, 6)):  # a dreamed frame starts from the previous dream moved by all N steps
+        assert np.allclose(dreamer.inputs[j], _zoom(_noise(i), step ** (j - i)), atol=1e-5)
+    for k in (1, 2, 4, 5):
+        i, j = k // 3 * 3, k // 3 * 3 + 3
+        w = (k - i) / (j - i)
+        forward = _zoom(_noise(i), step ** (k - i))
+        back = _zoom(_noise(j), step ** -(j - k))
+        inside = _inside_after_zoom(step ** -(j - k))
+        assert 0 < inside.mean() < 1  # both branches are exercised
+        expected = np.where(inside, (1 - w) * forward + w * back, forward)
+        assert np.allclose(frames[k][0], expected, atol=1e-5), k
+        assert frames[k][2] is None and frames[k][1]["dreamed"] is False
+    for j in (0, 3, 6, 7):
+        assert np.array_equal(frames[j][0], _noise(j)) and frames[j][1]["dreamed"] is True
+        assert frames[j][2] is frames[j][0]  # the checkpoint keeps the dream itself
+
+
+def test_resume_continues_after_the_last_dream():
+    camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
+    dreamer = StubDreamer()
+    feed = CadenceFeed(camera, 3, 8, 0, _noise(100))
+    whole = [feed.frame_at(k, dreamer)[0] for k in range(8)]
+    resumed = CadenceFeed(camera, 3, 8, 4, _noise(3))  # the checkpoint after frame 3: its dream
+    for k in range(4, 8):
+        assert np.array_equal(resumed.frame_at(k, StubDreamer())[0], whole[k]), k
+
+
+def test_manifest_marks_the_dreamed_frames(tiny_config, tmp_path):
+    cfg = tiny_config("frames=6", "cadence=2", "layer_schedule=single", "layer_schedule.layer=conv2_1")
+    render(cfg, tmp_path)
+    records = [json.loads(line) for line in (tmp_path / "frames.jsonl").read_text().splitlines()]
+    assert [r["dreamed"] for r in records] == [True, False, True, False, True, True]
+    assert records[1]["between"] == [0, 2] and "objective_end" in records[2]
+    assert len(list((tmp_path / "frames").glob("*.png"))) == 6
+
+
+@pytest.mark.slow
+def test_killed_cadence_render_resumes_byte_identically(tmp_path):
+    from tests.test_cli import ROOT, TINY, run_cli
+
+    settings = [*TINY, "width=128", "height=96", "dream.steps=4", "frames=9", "cadence=3", "seed=2"]
+    settings += ["layer_schedule=single", "layer_schedule.layer=conv3_1"]
+    assert run_cli(*settings, f"hydra.run.dir={tmp_path / 'whole'}").returncode == 0
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.render", *settings, f"hydra.run.dir={run_dir}"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    while len(list((run_dir / "frames").glob("*.png"))) < 5:  # killed between two dreams
+        assert process.poll() is None
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    written = {p.name: p.read_bytes() for p in (run_dir / "frames").glob("*.png")}
+    assert len(written) < 9, "the render finished before it was killed"
+    result = run_cli(f"resume={run_dir}")
+    assert result.returncode == 0, result.stderr
+    for index in range(9):
+        name = f"{index:06d}.png"
+        assert (run_dir / "frames" / name).read_bytes() == (tmp_path / "whole/frames" / name).read_bytes()
+        if name in written:  # frames already written stay byte-identical
+            assert written[name] == (run_dir / "frames" / name).read_bytes()
+
+
+class NudgingDreamer(StubDreamer):
+    """Like a dream, changes its input a little (a seeded pattern per frame) instead of replacing it."""
+
+    def dream(self, frame, index):
+        self.inputs[index] = frame
+        return np.clip(frame + 0.08 * (_noise(index) - 0.5), 0, 1), {"index": index}
+
+
+def _residuals(feed_every, count=13):
+    camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
+    feed, dreamer = CadenceFeed(camera, feed_every, count, 0, _noise(100)), NudgingDreamer()
+    made = [feed.frame_at(k, dreamer) for k in range(count)]
+    residuals = [residual(camera, made[k][0], made[k + 1][0], k) for k in range(count - 1)]
+    return summarise(residuals, [record["dreamed"] for _, record, _ in made])
+
+
+def test_cadence_shows_no_jump_at_the_dreamed_frames():
+    """The change a dream brings is spread over the in-betweens before it, not dumped on its frame."""
+    assert _residuals(4)["jump"] <= 1.5
+
+
+def test_the_smoothness_metric_sees_a_jump():
+    """Without the cross-fade (in-betweens = forward warps only) the dreamed frames jump."""
+    camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
+    still = _noise(5)
+    frames = [still]
+    for k in range(8):
+        moved = camera.warp(frames[-1], k / FPS)
+        frames.append(np.clip(moved + 0.08 * (_noise(k) - 0.5), 0, 1) if k % 4 == 3 else moved)
+    residuals = [residual(camera, frames[k], frames[k + 1], k) for k in range(8)]
+    assert residuals[0] == pytest.approx(0, abs=1e-7)  # the camera's own motion is not counted
+    summary = summarise(residuals, [k % 4 == 0 for k in range(9)])
+    assert summary["jump"] > 10 and summary["worst"] == max(residuals)
+
+
+def test_render_stopped_between_two_dreams_resumes_identically(tiny_config, tmp_path, monkeypatch):
+    """Deterministic kill: the render dies right after in-between frame 4 is on disk (dreams: 0, 3, 6, 8)."""
+    from pipeline.output.sink import FrameSink
+
+    settings = ("frames=9", "cadence=3", "layer_schedule=single", "layer_schedule.layer=conv2_1")
+    render(tiny_config(*settings), tmp_path / "whole")
+    submit = FrameSink.submit
+
+    def submit_then_die(self, index, *args):
+        submit(self, index, *args)
+        if index == 4:
+            self.wait()
+            raise RuntimeError("killed")
+
+    monkeypatch.setattr(FrameSink, "submit", submit_then_die)
+    with pytest.raises(RuntimeError, match="killed"):
+        render(tiny_config(*settings), tmp_path / "run")
+    monkeypatch.undo()
+    written = {p.name: p.read_bytes() for p in (tmp_path / "run/frames").glob("*.png")}
+    assert len(written) == 5
+    render(tiny_config(*settings, f"resume={tmp_path / 'run'}"), tmp_path / "run")
+    for index in range(9):
+        name = f"{index:06d}.png"
+        assert (tmp_path / "run/frames" / name).read_bytes() == (
+            tmp_path / "whole/frames" / name
+        ).read_bytes()
+    assert all(written[name] == (tmp_path / "run/frames" / name).read_bytes() for name in written)
