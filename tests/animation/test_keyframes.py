@@ -260,3 +260,20 @@ def test_a_syntax_error_column_counts_the_leading_spaces() -> None:
 
     assert column("   1 +") == column("1 +") + 3
     assert column("0:(1), 4:(   2 +)") == column("0:(1), 4:(2 +)") + 3
+
+
+def test_an_expression_that_mentions_t_before_a_constant_still_varies() -> None:
+    k = parse_keyframes("t*2 + pi")
+    assert not k.is_constant and k(1.0) == pytest.approx(2 + math.pi)
+
+
+@pytest.mark.parametrize("wrap", ["-({})", "({} + 0)", "abs({})", "(0 + {})"])
+def test_nesting_is_limited_at_exactly_100_levels(wrap: str) -> None:
+    def nested(levels: int) -> str:
+        text = "t"
+        for _ in range(levels):
+            text = wrap.format(text)
+        return text
+
+    parse_keyframes(nested(100))  # 100 levels: the deepest node sits at depth 100
+    _bad(nested(101), "nested more than 100 levels")
