@@ -22,8 +22,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 def check_args(args: argparse.Namespace) -> None:
     """Everything the benchmark would trip over minutes in, refused before the network is built."""
-    for name in ("width", "height", "repeats", "peak_size"):
-        if getattr(args, name) < 1:
+    for name in ("width", "height", "repeats", "peak_size"):  # peak_size None: chosen by the device
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.frames < 0:
         raise UserError(f"--frames must be 0 (skip the video comparison) or more, got {args.frames}")

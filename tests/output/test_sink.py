@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from pipeline.errors import UserError
 from pipeline.output.checkpoint import load_checkpoint
 from pipeline.output.frames import read_png
 from pipeline.output.manifest import Manifest, read_manifest
@@ -70,7 +71,7 @@ def test_a_write_error_surfaces_by_the_next_frame_and_the_checkpoint_stays_behin
     sink, _ = _sink(tmp_path, fail_at=1)
     sink.submit(0, _frame(0.1), _frame(0.1), {"index": 0})
     sink.submit(1, _frame(0.2), _frame(0.2), {"index": 1})
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(UserError, match=r"could not write frame 1 .*\(disk full\).*resume="):
         sink.submit(2, _frame(0.3), _frame(0.3), {"index": 2})
     sink.close()
     assert load_checkpoint(tmp_path).next_index == 1  # frame 1 never completed: resume redoes it

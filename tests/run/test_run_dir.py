@@ -11,8 +11,10 @@ def _config(run_dir):
 
 
 def test_a_writable_run_directory_is_made_and_left_clean(tmp_path):
+    """Made, probed without a trace; only the run's lock file (held for the process) is left."""
     RunDirCheck().on_run_start(_config(tmp_path / "new/run"))
-    assert (tmp_path / "new/run").is_dir() and not list((tmp_path / "new/run").iterdir())
+    assert (tmp_path / "new/run").is_dir()
+    assert [path.name for path in (tmp_path / "new/run").iterdir()] == [".lock"]
 
 
 def test_an_unwritable_run_directory_stops_with_one_line(tmp_path, capsys):
