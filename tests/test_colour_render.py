@@ -15,6 +15,7 @@ LONG = [
     "width=32",
     "height=32",
     "frames=300",
+    "dream=full",  # every frame 1 octave x 2 steps, as measured (light frames would add an octave here)
     "dream.octaves=1",
     "dream.steps=2",
     "layer_schedule=single",

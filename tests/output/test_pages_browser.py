@@ -16,8 +16,8 @@ from tests.test_cli import TINY, run_cli
 pytestmark = pytest.mark.slow
 
 # 2x2 jobs of 2-3 tiny frames. Zoom falls from 1 to 0 over the first second, so the job at 4 fps that runs
-# 3 frames reaches zoom 0 at t=0.5 s on its last frame and fails mid-render (its first frames and previews
-# stay on disk); the others end before t=0.5 s.
+# 3 frames would reach zoom 0 at t=0.5 s on its last frame: the whole-video keyframe check refuses it before
+# its first frame (nothing dreamed, no video, no preview); the others end before t=0.5 s.
 SWEEP = [*TINY, "layer_schedule=single", "layer_schedule.layer=conv1_1", "preview_every=1",
          'motion.zoom="0:(1), 1:(-1)"', "fps=4,8", "frames=2,3"]  # fmt: skip
 FAILING = {"fps": "4", "frames": "3"}
@@ -90,7 +90,7 @@ def test_sweep_page_in_a_browser(browser, sweep, tmp_path):
         assert (tiles[num]["status"] == "failed") == failing and tiles[num]["failed"] == failing
     (failed,) = [tiles[num] for num, swept in jobs.items() if swept == FAILING]
     assert "motion.zoom must stay above 0" in failed["reason"] and "t=0.5s" in failed["reason"]
-    assert "no video yet" in failed["text"] and failed["image"] == 64  # its latest preview, loaded
+    assert "no video, no frames" in failed["text"] and failed["image"] == 0  # refused before frame 0
     assert all("FAILED" not in tile["text"] for tile in tiles.values() if tile is not failed)
     # nothing leaves the sweep's folder: the requests made, and every link on the page
     assert sum(url.endswith("/dream.mp4") for url in requests) == 3  # the log does see the videos
@@ -137,11 +137,11 @@ def test_filter_and_sort_by_a_swept_key(browser, sweep):
     assert console_errors(browser) == []
 
 
-def test_failed_job_has_its_own_page_saying_why(sweep):
+def test_a_job_refused_before_its_first_frame_leaves_its_reason_and_no_frames(sweep):
+    """Refused up front: its FAILED file says why, and nothing was dreamed or paged in its folder."""
     (job,) = [d for d in sweep.iterdir() if d.is_dir() and _swept(d) == FAILING]
-    page = (job / "index.html").read_text()
-    assert "failed after 2 of 3 frames" in page and "motion.zoom must stay above 0" in page
-    assert "refresh" not in page  # a failed render's page does not keep reloading as if it still ran
+    assert "motion.zoom must stay above 0" in (job / "FAILED").read_text()
+    assert not list(job.glob("frames/*.png")) and not (job / "index.html").exists()
 
 
 def _points(browser, chart: str, series: str) -> list[tuple[float, float]]:
