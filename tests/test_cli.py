@@ -114,3 +114,11 @@ def test_frames_auto_without_audio_renders_120_frames(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(list((run_dir / "frames").glob("*.png"))) == 120
     assert probe(run_dir / "dream.mp4")["frames"] == 120
+
+
+def rendered_run(tmp_path_factory, name: str, *settings: str) -> Path:
+    """A finished render of `settings` in a fresh folder named after `name` (for module-scoped fixtures)."""
+    run_dir = tmp_path_factory.mktemp(name)
+    result = run_cli(*settings, f"hydra.run.dir={run_dir}")
+    assert result.returncode == 0, result.stderr
+    return run_dir

@@ -36,9 +36,14 @@ def maxrss_bytes(maxrss: int, platform: str) -> int:
 
 
 def _vm_hwm() -> int | None:
+    return proc_bytes("/proc/self/status", "VmHWM")
+
+
+def proc_bytes(path: str, field: str) -> int | None:
+    """A `Field:   N kB` line of a Linux /proc file, in bytes; None where the file or field is absent."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
     except OSError:
         pass

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import torch
+
+from pipeline.dreamer.measure import proc_bytes
 
 
 def available_memory(device: torch.device) -> int:
@@ -42,12 +43,9 @@ def mps_available() -> int:
 
 def host_available() -> int:
     if sys.platform.startswith("linux"):
-        try:
-            for line in Path("/proc/meminfo").read_text().splitlines():
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-        except OSError:
-            pass
+        available = proc_bytes("/proc/meminfo", "MemAvailable")
+        if available is not None:
+            return available
     page = os.sysconf("SC_PAGE_SIZE")
     if sys.platform != "darwin":
         try:

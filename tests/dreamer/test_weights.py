@@ -60,7 +60,8 @@ class _Payload:
         return (os.makedirs, (str(self.marker),))
 
 
-def test_pickle_payload_is_refused_without_running(tmp_path):
+def _assert_payload_refused_unrun(tmp_path):
+    """A weights file whose unpickling would create a marker file: refused, and the marker never made."""
     payload = _Payload()
     payload.marker = tmp_path / "pwned"
     path = tmp_path / "evil.pth"
@@ -68,6 +69,10 @@ def test_pickle_payload_is_refused_without_running(tmp_path):
     with pytest.raises(UserError, match="not a readable PyTorch weights file"):
         load_features(ModelConfig(weights=str(path)), seed=0)
     assert not payload.marker.exists()
+
+
+def test_pickle_payload_is_refused_without_running(tmp_path):
+    _assert_payload_refused_unrun(tmp_path)
 
 
 def test_wrong_architecture_is_refused(tmp_path):
@@ -155,10 +160,4 @@ def test_pickle_payload_is_refused_even_where_torch_defaults_to_unpickling(tmp_p
         return real_load(*args, weights_only=weights_only, **kwargs)
 
     monkeypatch.setattr(torch, "load", old_torch_load)
-    payload = _Payload()
-    payload.marker = tmp_path / "pwned"
-    path = tmp_path / "evil.pth"
-    torch.save({"0.weight": payload}, path)
-    with pytest.raises(UserError, match="not a readable PyTorch weights file"):
-        load_features(ModelConfig(weights=str(path)), seed=0)
-    assert not payload.marker.exists()
+    _assert_payload_refused_unrun(tmp_path)

@@ -11,7 +11,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from tests.output.browser import console_errors, linked_urls, open_page, outside, start_chromium, videos
-from tests.test_cli import TINY, run_cli
+from tests.test_cli import TINY, rendered_run, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -41,10 +41,7 @@ def sweep(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
-    run_dir = tmp_path_factory.mktemp("run")
-    result = run_cli(*RUN, f"hydra.run.dir={run_dir}")
-    assert result.returncode == 0, result.stderr
-    return run_dir
+    return rendered_run(tmp_path_factory, "run", *RUN)
 
 
 def _swept(job_dir: Path) -> dict[str, str]:

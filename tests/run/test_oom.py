@@ -11,6 +11,7 @@ from pipeline.config import StillsConfig
 from pipeline.dream import dream_stills
 from pipeline.dreamer.settings import DreamParams, ModelConfig
 from pipeline.run.within_memory import dream_within_memory, is_out_of_memory
+from tests.run.test_preflight import fail_untiled
 
 CUDA = torch.device("cuda", 0)
 
@@ -83,15 +84,9 @@ def test_the_retry_gives_up_when_tiles_cannot_shrink():
 
 
 def test_the_stills_command_retries_a_layer_in_tiles_and_keeps_the_budget(monkeypatch, tmp_path):
-    real_dream, budgets = within_memory_module.dream, []
-
-    def dream_that_fails_untiled(image, features, weights, params, *args):
-        budgets.append(params.tile_pixels)
-        if params.tile_pixels > 64 * 48 // 2:
-            raise RuntimeError("CUDA out of memory. Tried to allocate 1.00 GiB")
-        return real_dream(image, features, weights, params, *args)
-
-    monkeypatch.setattr(within_memory_module, "dream", dream_that_fails_untiled)
+    budgets = fail_untiled(
+        monkeypatch, within_memory_module, "CUDA out of memory. Tried to allocate 1.00 GiB"
+    )
     cfg = StillsConfig(
         width=64, height=48, layers=["conv1_2", "conv2_1"], device="cpu", model=ModelConfig(weights="random"),
         dream=DreamConfig(octaves=2, steps="2", jitter=4),

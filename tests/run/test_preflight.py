@@ -39,15 +39,7 @@ def test_a_disk_too_full_is_refused_before_anything_is_written(monkeypatch, tmp_
 
 
 def test_running_out_of_memory_retries_the_frame_in_tiles(monkeypatch, tmp_path, tiny_config):
-    real_dream, calls = renderer_module.dream, []
-
-    def dream_that_fails_untiled(image, features, weights, params, *args):
-        calls.append(params.tile_pixels)
-        if params.tile_pixels > 64 * 48 // 2:
-            raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 GB")
-        return real_dream(image, features, weights, params, *args)
-
-    monkeypatch.setattr(renderer_module, "dream", dream_that_fails_untiled)
+    calls = fail_untiled(monkeypatch, renderer_module, "DefaultCPUAllocator: can't allocate memory: 1 GB")
     render(tiny_config("frames=2", "layer_schedule=single", "layer_schedule.layer=conv2_1"), tmp_path)
     assert len(list((tmp_path / "frames").glob("*.png"))) == 2
     assert calls[0] == 2_500_000 and calls[1] == 64 * 48 // 4  # retried in quarter-frame tiles...
@@ -61,3 +53,18 @@ def test_other_runtime_errors_are_not_mistaken_for_memory(monkeypatch, tmp_path,
     monkeypatch.setattr(renderer_module, "dream", broken)
     with pytest.raises(RuntimeError, match="shape mismatch"):
         render(tiny_config("frames=1"), tmp_path)
+
+
+def fail_untiled(monkeypatch, module, message: str) -> list[int]:
+    """Make `module.dream` run out of memory (RuntimeError `message`) unless the gradient is tiled below half
+    a 64x48 frame; returns the list the tile budgets of every attempt are appended to."""
+    real_dream, budgets = module.dream, []
+
+    def dream_that_fails_untiled(image, features, weights, params, *args):
+        budgets.append(params.tile_pixels)
+        if params.tile_pixels > 64 * 48 // 2:
+            raise RuntimeError(message)
+        return real_dream(image, features, weights, params, *args)
+
+    monkeypatch.setattr(module, "dream", dream_that_fails_untiled)
+    return budgets

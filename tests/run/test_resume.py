@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.output.video import probe
-from tests.test_cli import ROOT, TINY, run_cli
+from tests.test_cli import ROOT, TINY, rendered_run, run_cli
 
 pytestmark = pytest.mark.slow
 SETTINGS = [
@@ -39,10 +39,7 @@ def _wait_for_frames(run_dir: Path, count: int, process: subprocess.Popen, timeo
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory) -> Path:
-    run_dir = tmp_path_factory.mktemp("whole")
-    result = run_cli(*SETTINGS, f"hydra.run.dir={run_dir}")
-    assert result.returncode == 0, result.stderr
-    return run_dir
+    return rendered_run(tmp_path_factory, "whole", *SETTINGS)
 
 
 def _assert_same_frames(a: Path, b: Path, count: int) -> None:
