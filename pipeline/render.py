@@ -97,8 +97,9 @@ def _dream_frames(frames: int, renderer, feed, sink, start: int, stop):
                     ended = error
                     break
                 sink.submit(index, frame, carry, record)
-                bar.set_postfix_str(_summary(record), refresh=False)
-                frames_log.info("frame %d/%d  %s", index + 1, frames, _summary(record))
+                summary = _summary(record)
+                bar.set_postfix_str(summary, refresh=False)
+                frames_log.info("frame %d/%d  %s", index + 1, frames, summary)
                 if stop.requested:
                     break
     except BaseException:
