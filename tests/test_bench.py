@@ -146,7 +146,8 @@ def test_video_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
     settings = ["width=64", "height=48", "frames=5", "cadence=2", "dream.octaves=2", "dream.steps=2"]
     settings += ["layer_schedule=single", "layer_schedule.layer=conv2_1", "video.preset=ultrafast"]
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.bench", "--video", *settings, "--json", str(out)],
+        [sys.executable, "-m", "pipeline.bench", "--video", *settings, "--reference-frames", "2",
+         "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -155,5 +156,7 @@ def test_video_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
     assert set(per_second) == {"ours", "full", "reference"} and min(per_second.values()) > 0
     assert numbers["ratios"]["ours/full"] == pytest.approx(per_second["ours"] / per_second["full"])
     assert numbers["dreamed_frames"] == 3  # frames 0, 2, 4
-    assert numbers["strength_kept"] > 0 and numbers["smoothness_ours"]["jump"] > 0
+    assert numbers["reference_sampled_frames"] == [1, 4]  # evenly spread over frames 1 .. 4
+    smoothness = numbers["smoothness_ours"]
+    assert numbers["strength_kept"] > 0 and smoothness["jump"] > 0 and smoothness["local_jump"] > 0
     assert "per second of video" in result.stdout and "strength kept" in result.stdout

@@ -1,5 +1,6 @@
-"""Issue 15's promise on a long render: with colour coherence the figures hold for 300 frames while the
-dream keeps its strength; without it they drift (both shown, so the test cannot pass vacuously)."""
+"""Issue 15's promise on a long render: with colour coherence the figures hold for 300 frames; without it
+they drift (both shown, so the test cannot pass vacuously). What the match costs the dream cannot be judged
+with random weights (README, Colour coherence), so no test claims it."""
 
 from pathlib import Path
 
@@ -33,9 +34,6 @@ def _figures(run_dir: Path) -> dict[str, np.ndarray]:
         name: np.array([r["quality"][name] for r in records])
         for name in ("luminance", "saturation", "clipped")
     }
-    # dream strength: what the dreamer adds to each frame (the objective's rise over the frame's steps),
-    # not the objective's level, which blown-out colours inflate on their own
-    figures["strength"] = np.array([r["objective_end"] - r["objective_start"] for r in records])
     return figures
 
 
@@ -68,7 +66,3 @@ def test_with_colour_coherence_every_frame_keeps_frame_0s_figures(runs):
     assert drift["luminance"] <= 0.10 and drift["saturation"] <= 0.10, drift
     assert drift["clipped"] <= 0.05, drift
 
-
-def test_colour_coherence_keeps_the_dream_strength(runs):
-    kept = runs["on"]["strength"].mean() / runs["off"]["strength"].mean()
-    assert kept >= 0.8, kept

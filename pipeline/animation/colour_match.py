@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
+from skimage import exposure
 
 from pipeline.animation.colour import ColourConfig
-from pipeline.errors import UserError
 
 _TO = {"lab": cv2.COLOR_RGB2LAB, "hsv": cv2.COLOR_RGB2HSV}
 _FROM = {"lab": cv2.COLOR_LAB2RGB, "hsv": cv2.COLOR_HSV2RGB}
@@ -47,22 +47,7 @@ def match_meanstd(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def match_histogram(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    from skimage.exposure import match_histograms  # an optional extra: checked by check_method()
-
-    return match_histograms(values, reference, channel_axis=-1).astype(np.float32)
-
-
-def check_method(method: str) -> None:
-    """Fail at set-up, in one line, when the histogram method's library is not installed."""
-    if method != "histogram":
-        return
-    try:
-        import skimage.exposure  # noqa: F401
-    except ImportError:
-        raise UserError(
-            "colour.method=histogram needs scikit-image: pip install 'pipeline[colour]', "
-            "or use colour.method=meanstd"
-        ) from None
+    return exposure.match_histograms(values, reference, channel_axis=-1).astype(np.float32)
 
 
 class ColourMatch:
@@ -76,7 +61,6 @@ class ColourMatch:
         keep: Callable[[np.ndarray], None] | None = None,
     ):
         """`keep` is told the reference when a frame becomes it (match=first), so a resume can reload it."""
-        check_method(cfg.method)
         self.cfg, self.fps, self.keep = cfg, fps, keep
         self.reference = self.target = None
         if reference is not None:
