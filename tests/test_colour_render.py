@@ -65,4 +65,3 @@ def test_with_colour_coherence_every_frame_keeps_frame_0s_figures(runs):
     drift = _drift(runs["on"])
     assert drift["luminance"] <= 0.10 and drift["saturation"] <= 0.10, drift
     assert drift["clipped"] <= 0.05, drift
-
