@@ -114,7 +114,8 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
     ours = run_video(ours, keep={i - 1 for i in full_idx + ref_idx})
     per_second = {"ours": ours["seconds"] / frames * fps}
     result = {"overrides": overrides, "width": ours_plan.width, "height": ours_plan.height, "fps": fps,
-              "frames": frames, "cadence": ours_cfg.cadence, "dreamed_frames": ours["dreamed"],
+              "frames": frames, "cadence": ours_cfg.cadence_for(clip=False),
+              "dreamed_frames": ours["dreamed"],
               "smoothness_ours": ours["smoothness"]}  # fmt: skip
     if full_in_full:
         full = run_video(full_settings)

@@ -27,6 +27,9 @@ from pipeline.errors import UserError
 from pipeline.ffmpeg import fps_fraction
 from pipeline.output.video_config import VideoConfig
 
+AUTO_CADENCE = (
+    6  # cadence=auto on a zoom render (README, "A whole video at a fraction of the cost": measured)
+)
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed and numpy's SeedSequence both take it
 # Where the Hydra configs (render.yaml, stills.yaml, the preset groups) are: package data, so an installed
 # wheel finds them as a checkout does. Absolute: launchers run the commands' main() by module name.
@@ -80,7 +83,10 @@ class RenderConfig(DreamerConfig):
     contact_sheet: bool = True  # write contact_sheet.jpg (12 evenly spaced, captioned frames) at the end
     resume: str | None = None  # a run directory to continue from its last saved frame (its settings apply)
     log_frames: bool = False  # also print each frame's line on the console (render.log always has them)
-    cadence: int = 1  # zoom renders: dream every Nth frame, warp the camera's motion between (1: every)
+    # zoom renders: dream every Nth frame and make the frames between from the camera's exact motion (1: every
+    # frame); "auto" (dream=default): AUTO_CADENCE for a zoom render, 1 for a clip (a clip's motion is not the
+    # camera's). A number the record lacks (runs made before cadence existed) is 1: what they were made with.
+    cadence: str = "1"
 
     def __post_init__(self) -> None:
         """Validate values only; `auto`/0 are resolved against the input by pipeline.run.plan."""
@@ -99,8 +105,19 @@ class RenderConfig(DreamerConfig):
         check_music_source(self.music_keys, self.layer_schedule.unit, self.may_have_sound())
         if self.preview_every < 0:
             raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
-        if self.cadence < 1:
-            raise UserError(f"cadence must be 1 (dream every frame) or more frames, got {self.cadence}")
+        text = str(self.cadence).strip().lower()
+        if text != "auto" and not (text.isdigit() and int(text) >= 1):
+            raise UserError(
+                "cadence must be auto or a whole number of frames >= 1 (1: dream every frame), "
+                f"got {self.cadence}"
+            )
+
+    def cadence_for(self, clip: bool) -> int:
+        """Frames per dream: `auto` is AUTO_CADENCE for a zoom render and 1 for a clip."""
+        text = str(self.cadence).strip().lower()
+        if text == "auto":
+            return 1 if clip else AUTO_CADENCE
+        return int(text)
 
     def may_have_sound(self) -> bool:
         """Whether a sound track can come. No file is read: whether the input is a clip with sound is

@@ -64,7 +64,10 @@ def test_output_keeps_the_clips_frames_rate_duration_and_sound(sliding, tiny_con
 
 def _details(clip, tiny_config, out, mode):
     render(
-        tiny_config(f"input={clip}", *CLIP, "dream.steps=1", "dream.lr=0.02", f"coherence.mode={mode}"), out
+        tiny_config(
+            f"input={clip}", *CLIP, "dream=full", "dream.steps=1", "dream.lr=0.02", f"coherence.mode={mode}"
+        ),
+        out,
     )
     sources = list(read_clip(clip, 64, 48))
     return [read_png(out / f"frames/{i:06d}.png") - sources[i] for i in range(12)]

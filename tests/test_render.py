@@ -69,7 +69,7 @@ def test_manifest_preview_and_contact_sheet_hold_what_they_claim(tiny_config, tm
 
     from pipeline.output.manifest import read_manifest
 
-    cfg = tiny_config("frames=4", "preview_every=2", "layer_schedule=deep")
+    cfg = tiny_config("frames=4", "preview_every=2", "layer_schedule=deep", "cadence=1")
     render(cfg, tmp_path)
     records = read_manifest(tmp_path)
     assert [r["index"] for r in records] == [0, 1, 2, 3]
@@ -131,7 +131,7 @@ def test_each_frame_is_dreamed_from_the_camera_warped_dream_before_it(tiny_confi
 
     monkeypatch.setattr(Renderer, "dream", recording)
     # a keyframed zoom and a turn: every frame's warp differs, so a warp at the wrong time shows
-    cfg = tiny_config("frames=3", "motion.zoom='0:(1.1), 1:(2.0)'", "motion.angle=20")
+    cfg = tiny_config("frames=3", "motion.zoom='0:(1.1), 1:(2.0)'", "motion.angle=20", "cadence=1")
     render(cfg, tmp_path)
     assert [index for index, *_ in seen] == [0, 1, 2]
     for (index, _, dreamed, camera), (_, next_input, _, _) in zip(seen, seen[1:]):
@@ -143,19 +143,36 @@ def test_each_frame_is_dreamed_from_the_camera_warped_dream_before_it(tiny_confi
 
 @pytest.mark.parametrize("preset", ["default", "full"])
 def test_light_frame_defaults_apply_only_after_frame_0(tiny_config, tmp_path, preset):
-    cfg = tiny_config(f"dream={preset}", "frames=3", "dream.octaves=3", "dream.steps=4",
+    cfg = tiny_config(f"dream={preset}", "frames=3", "dream.octaves=3", "dream.steps=10", "cadence=1",
                       "layer_schedule=single", "layer_schedule.layer=conv2_1")  # fmt: skip
     render(cfg, tmp_path)
     records = [json.loads(line) for line in (tmp_path / "frames.jsonl").read_text().splitlines()]
     used = [(r["octaves"], r["steps"], r["lr"]) for r in records]
-    assert used[0] == (3, 4, 0.09)  # frame 0: the full dream
+    assert used[0] == (3, 10, 0.09)  # frame 0: the full dream
     if preset == "full":
         assert used[1:] == [used[0]] * 2
     else:  # later frames: the preset's light frames, lighter than frame 0
         light = (cfg.dream.frame_octaves, int(cfg.dream.frame_steps), float(cfg.dream.frame_lr))
-        assert used[1:] == [light] * 2 and light[0] < 3 and light[1] < 4
+        assert used[1:] == [light] * 2 and light[0] < 3 and light[1] < 10
 
 
-def test_cadence_must_be_positive(tiny_config):
-    with pytest.raises(UserError, match="cadence"):
-        tiny_config("cadence=0")
+def test_cadence_must_be_auto_or_positive(tiny_config):
+    for bad in ("0", "-2", "2.5", "often"):
+        with pytest.raises(UserError, match="cadence must be auto or a whole number"):
+            tiny_config(f"cadence={bad}")
+
+
+def test_the_default_dreams_every_6th_zoom_frame_and_every_clip_frame_and_full_dreams_every_frame(
+    tiny_config,
+):
+    cfg = tiny_config()
+    assert cfg.cadence == "auto" and cfg.cadence_for(clip=False) == 6 and cfg.cadence_for(clip=True) == 1
+    full = tiny_config("dream=full")
+    assert full.cadence_for(clip=False) == 1 and full.dream.frame_octaves is None
+    assert tiny_config("dream=full", "cadence=3").cadence_for(clip=False) == 3  # the command line wins
+
+
+def test_the_default_cadence_in_a_render(tiny_config, tmp_path):
+    render(tiny_config("frames=8", "layer_schedule=single", "layer_schedule.layer=conv2_1"), tmp_path)
+    records = [json.loads(line) for line in (tmp_path / "frames.jsonl").read_text().splitlines()]
+    assert [r["dreamed"] for r in records] == [True] + [False] * 5 + [True, True]  # 0, 6 and the last

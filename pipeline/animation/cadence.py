@@ -7,6 +7,14 @@ at j moved back by j - k steps (the inverse warp). Where the inverse would sampl
 dream at i moved by all N steps at once (one interpolation, not N). The last frame of the video is always
 dreamed, so every frame lies between two dreams.
 
+A dreamed frame after the first is written as sharp as the in-betweens around it: the dream moved back one
+camera step and forward again (`settle`). Every in-between is a camera warp of a dream, and each warp's
+interpolation softens pixel-fine detail a little; written untouched, every Nth frame would be crisper than
+the others, a pulse of sharpness the smoothness metric sees (the step into a dreamed frame was 1.5x the
+steps around it at 160x90, 1.1x settled) and the eye sees as flicker. The crisp dream is what the next dream
+starts from and what the checkpoint keeps; only the written frame is settled (over a 48-frame 160x90
+video the dream strength kept went from 85.8% to 85.4%).
+
 Resume: only dreamed frames save a checkpoint (the dream itself), so a resume restarts at the frame after a
 dream and recomputes the same in-betweens (frame j's randomness depends only on (seed, j)).
 """
@@ -46,6 +54,13 @@ def inside(matrix: np.ndarray, width: int, height: int) -> np.ndarray:
     return (sx >= 0) & (sx <= width - 1) & (sy >= 0) & (sy <= height - 1)
 
 
+def settle(camera: Camera, dream: Frame, index: int) -> Frame:
+    """Dream `index` as it is written: moved back by the camera's step into it and forward again (the two
+    interpolations an in-between's view of a dream goes through), so it is no sharper than its neighbours."""
+    step = travel(camera, index - 1, index)
+    return camera.apply(camera.apply(dream, np.linalg.inv(step)[:2]), step[:2])
+
+
 def in_between(camera: Camera, first: tuple[int, Frame], last: tuple[int, Frame], index: int) -> Frame:
     """Frame `index` between the dreams `first` = (i, dream) and `last` = (j, dream), i < index < j."""
     (i, dream_i), (j, dream_j) = first, last
@@ -79,7 +94,7 @@ class CadenceFeed:
         target, dreamed, record = self.upcoming
         if index == target:
             self.previous, self.upcoming = (index, dreamed), None
-            return dreamed, {**record, "dreamed": True}, dreamed
+            return settle(self.camera, dreamed, index), {**record, "dreamed": True}, dreamed
         made = in_between(self.camera, self.previous, (target, dreamed), index)
         record = {**dreamer.describe(index), "dreamed": False, "between": [self.previous[0], target]}
         return made, record, None

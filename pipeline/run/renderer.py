@@ -45,9 +45,11 @@ class Renderer:
         self.cfg, self.plan, self.out_dir = cfg, plan, out_dir
         deepest = cfg.layer_schedule.deepest_layer()
         device = check_dreamer(cfg, plan.height, plan.width, deepest, cfg.dream.most_octaves)
-        if plan.clip is not None and cfg.cadence > 1:
+        self.cadence = cfg.cadence_for(clip=plan.clip is not None)
+        if plan.clip is not None and self.cadence > 1:
             raise UserError(
-                f"cadence={cfg.cadence} is for zoom renders; a clip is dreamed every frame: cadence=1"
+                f"cadence={cfg.cadence} is for zoom renders; a clip is dreamed every frame: "
+                "cadence=1 (or auto)"
             )
         self.frames_dir = out_dir / "frames"
         if cfg.resume is None and any(self.frames_dir.glob("*.png")):
@@ -90,9 +92,9 @@ class Renderer:
 
     def _zoom_feed(self, start: int, carried: np.ndarray) -> ZoomFeed | CadenceFeed:
         """With cadence, `carried` is the last dream (resuming) or the first input; else the next input."""
-        if self.cfg.cadence == 1:
+        if self.cadence == 1:
             return ZoomFeed(self.camera, carried)
-        return CadenceFeed(self.camera, self.cfg.cadence, self.plan.frame_count, start, carried)
+        return CadenceFeed(self.camera, self.cadence, self.plan.frame_count, start, carried)
 
     def _colour(self, resuming: bool) -> ColourMatch:
         """Colour coherence with its reference: the run's saved one when resuming (so a resume matches to

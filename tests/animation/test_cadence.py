@@ -73,9 +73,15 @@ def test_in_betweens_are_exact_camera_warps_of_the_neighbouring_dreams():
         expected = np.where(inside, (1 - w) * forward + w * back, forward)
         assert np.allclose(frames[k][0], expected, atol=1e-5), k
         assert frames[k][2] is None and frames[k][1]["dreamed"] is False
+    assert np.array_equal(frames[0][0], _noise(0))  # frame 0 is written as dreamed
     for j in (0, 3, 6, 7):
-        assert np.array_equal(frames[j][0], _noise(j)) and frames[j][1]["dreamed"] is True
-        assert frames[j][2] is frames[j][0]  # the checkpoint keeps the dream itself
+        assert (
+            np.array_equal(frames[j][2], _noise(j)) and frames[j][1]["dreamed"] is True
+        )  # checkpoint: the dream
+    for j in (3, 6, 7):  # later dreams are written settled: back one camera step and forward again
+        settled = _zoom(_zoom(_noise(j), step**-1), step)
+        assert np.allclose(frames[j][0], settled, atol=1e-5), j
+        assert not np.allclose(frames[j][0], _noise(j), atol=1e-2), j  # (the settling does change it)
 
 
 def test_resume_continues_after_the_last_dream():

@@ -73,7 +73,7 @@ def test_a_full_disk_mid_render_is_one_line_and_keeps_the_frames_before(tmp_path
     monkeypatch.setattr(os, "fsync", fsync)
     run_dir = tmp_path / "run"
     with pytest.raises(UserError) as error:
-        render(compose_config("frames=4"), run_dir)
+        render(compose_config("frames=4", "cadence=1"), run_dir)  # a checkpoint after every frame
     assert "No space left on device" in one_line(error) and "resume=" in str(error.value)
     assert sorted(p.name for p in (run_dir / "frames").iterdir()) == ["000000.png", "000001.png"]
     assert [record["index"] for record in read_manifest(run_dir)] == [0, 1]
