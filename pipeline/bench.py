@@ -69,9 +69,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--frames", type=int, default=3, help="steady-state video frames to compare (0: skip)"
     )
-    parser.add_argument("--frame-octaves", type=int, default=2)
-    parser.add_argument("--frame-steps", type=int, default=4)
-    parser.add_argument("--frame-lr", type=float, default=0.09, help="step size for the lighter frames")
+    # the lighter frames' defaults are dream=default's (pipeline/conf/dream/default.yaml)
+    parser.add_argument("--frame-octaves", type=int, default=1, help="octaves of the lighter frames")
+    parser.add_argument("--frame-steps", type=int, default=6, help="steps per octave of the lighter frames")
+    parser.add_argument("--frame-lr", type=float, default=0.25, help="step size for the lighter frames")
     parser.add_argument("--skip-reference", action="store_true")
     parser.add_argument(
         "--peak-size", type=int, help="side of the peak-measuring conv's input (default: 64 CPU, 256 GPU)"
@@ -84,8 +85,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     argv = sys.argv[1:] if argv is None else argv
-    if "--video" in argv:  # the per-video benchmark: pipeline/bench_video.py
-        from pipeline.bench_video import main as video_main
+    if "--video" in argv:  # the per-video benchmark: pipeline/bench_video.py (+ bench_colour.py)
+        from pipeline.bench_colour import main as video_main
 
         return video_main([arg for arg in argv if arg != "--video"])
     args = parse_args(argv)

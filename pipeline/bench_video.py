@@ -15,6 +15,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -168,7 +169,9 @@ def report(r: dict) -> None:
                   f"worst step into a dreamed frame {jump}")  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main(argv: list[str] | None = None, extra: Callable[[list[str]], dict] | None = None) -> dict:
+    """Measure, print and write JSON; `extra(overrides)` adds (and prints) more figures before the JSON
+    is written (bench_colour's audit)."""
     parser = argparse.ArgumentParser(prog="python -m pipeline.bench --video", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("overrides", nargs="*", help="render settings as key=value (width=320 cadence=2 ...)")
@@ -183,6 +186,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     result = measure(args.overrides, args.full_frames, args.reference_frames)
     report(result)
+    result.update(extra(args.overrides) if extra is not None else {})
     args.json.write_text(json.dumps(result, indent=2, default=str))
     print(f"results in {args.json}")
     return result
