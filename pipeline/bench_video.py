@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -114,6 +115,7 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
     ref_idx = sampled(reference_frames, frames) if reference_frames > 0 else []
     ours = run_video(ours, keep={i - 1 for i in full_idx + ref_idx})
     per_second = {"ours": ours["seconds"] / frames * fps}
+    print(f"(a) done: {per_second['ours']:.1f} s per second of video", file=sys.stderr, flush=True)
     result = {"overrides": overrides, "width": ours_plan.width, "height": ours_plan.height, "fps": fps,
               "frames": frames, "cadence": ours_cfg.cadence_for(clip=False),
               "dreamed_frames": ours["dreamed"],
@@ -129,12 +131,14 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
     else:
         with tempfile.TemporaryDirectory() as out_dir:
             renderer = Renderer(full_cfg, full_plan, Path(out_dir))
+            renderer.feed()  # sets up what dreaming a frame needs (its colour match among it)
 
         def full_one(previous, index):
             return renderer.dream(renderer.camera.warp(previous, (index - 1) / fps), index)
 
         per_second["full"] = time_samples(full_one, full_idx, ours["kept"]) * fps
         result["full_sampled_frames"] = full_idx
+    print(f"(b) done: {per_second['full']:.1f} s per second of video", file=sys.stderr, flush=True)
     if ref_idx:
         reference_one = reference_dreamer(full_cfg, fps, renderer)
         per_second["reference"] = time_samples(reference_one, ref_idx, ours["kept"]) * fps

@@ -155,6 +155,10 @@ def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
 
 
 if __name__ == "__main__":  # the importable function: joblib and submitit pickle it by reference
+    from pipeline.help import quick_help
     from pipeline.render import main as importable_main
 
+    if (help_text := quick_help(sys.argv[1:])) is not None:
+        print(help_text)
+        sys.exit(0)
     importable_main()

@@ -160,3 +160,26 @@ def test_video_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
     smoothness = numbers["smoothness_ours"]
     assert numbers["strength_kept"] > 0 and smoothness["jump"] > 0 and smoothness["local_jump"] > 0
     assert "per second of video" in result.stdout and "strength kept" in result.stdout
+
+
+@pytest.mark.slow
+def test_video_benchmark_samples_full_dreams_and_audits_the_colour_match(tmp_path):
+    """--full-frames N times N full dreams instead of a whole full video (it once crashed: the sampled
+    renderer had no colour match set up); with colour coherence on, the audit's figure is in the JSON."""
+    out = tmp_path / "video.json"
+    settings = ["width=64", "height=48", "frames=7", "cadence=3", "dream.octaves=2", "dream.steps=2"]
+    settings += ["layer_schedule=single", "layer_schedule.layer=conv2_1", "colour=first_hsv"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.bench", "--video", *settings, "--full-frames", "2",
+         "--reference-frames", "0", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    numbers = json.loads(out.read_text())
+    assert numbers["full_sampled_frames"] == [1, 6] and set(numbers["seconds_per_video_second"]) == {
+        "ours",
+        "full",
+    }
+    assert "strength_kept" not in numbers  # (b) was only sampled: no strength to compare
+    assert 0 <= numbers["colour_gain_kept"]["frames"] == 2  # dreams at 3 and 6 (0 is the reference)
+    assert "colour match keeps" in result.stdout
