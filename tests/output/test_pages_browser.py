@@ -21,7 +21,15 @@ pytestmark = pytest.mark.slow
 SWEEP = [*TINY, "layer_schedule=single", "layer_schedule.layer=conv1_1", "preview_every=1",
          'motion.zoom="0:(1), 1:(-1)"', "fps=4,8", "frames=2,3"]  # fmt: skip
 FAILING = {"fps": "4", "frames": "3"}
-RUN = [*TINY, "frames=4", "fps=8", "layer_schedule=shallow", 'motion.angle="10*t"', "preview_every=2"]
+RUN = [
+    *TINY,
+    "frames=4",
+    "fps=8",
+    "layer_schedule=shallow",
+    'motion.angle="10*t"',
+    "preview_every=2",
+    "cadence=1",
+]
 
 
 @pytest.fixture(scope="module")

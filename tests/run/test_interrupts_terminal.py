@@ -23,7 +23,7 @@ from tests.test_cli import ROOT, TINY, run_cli
 
 pytestmark = pytest.mark.slow
 SETTINGS = [*TINY, "layer_schedule=single", "layer_schedule.layer=conv3_1", "motion=spiral", "seed=3",
-            "dream.steps=3"]  # fmt: skip
+            "dream.steps=3", "cadence=1"]  # fmt: skip
 FRAMES = 6
 AWKWARD = "run =1 ü"  # a space, Hydra's `=` and a non-ASCII letter: the resume command must quote them
 
