@@ -47,11 +47,10 @@ def audit_colour(overrides: list[str]) -> dict:
             feed.frame_at(index, renderer)
         feed.close()
     total = sum(before for before, _ in gains)
+    per_frame = [after / before for before, after in gains if before]
     return {
         "kept": sum(after for _, after in gains) / total if total else None,
-        "median_frame": statistics.median(after / before for before, after in gains if before)
-        if gains
-        else None,
+        "median_frame": statistics.median(per_frame) if per_frame else None,
         "frames": len(gains),
     }
 

@@ -129,11 +129,9 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
         result["smoothness_full"] = full["smoothness"]
         renderer = full["renderer"]
     else:
-        scratch = (
-            tempfile.TemporaryDirectory()
-        )  # lives while the renderer dreams (the colour match saves there)
+        # the folder lives while the renderer dreams: colour.match=first saves its reference there
+        scratch = tempfile.TemporaryDirectory()
         renderer = Renderer(full_cfg, full_plan, Path(scratch.name))
-        renderer.feed()  # sets up what dreaming a frame needs (its colour match among it)
 
         def full_one(previous, index):
             return renderer.dream(renderer.camera.warp(previous, (index - 1) / fps), index)

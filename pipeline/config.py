@@ -27,9 +27,8 @@ from pipeline.errors import UserError
 from pipeline.ffmpeg import fps_fraction
 from pipeline.output.video_config import VideoConfig
 
-AUTO_CADENCE = (
-    6  # cadence=auto on a zoom render (README, "A whole video at a fraction of the cost": measured)
-)
+# cadence=auto on a zoom render (README, "A whole video at a fraction of the cost": measured)
+AUTO_CADENCE = 6
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed and numpy's SeedSequence both take it
 # Where the Hydra configs (render.yaml, stills.yaml, the preset groups) are: package data, so an installed
 # wheel finds them as a checkout does. Absolute: launchers run the commands' main() by module name.
@@ -105,18 +104,18 @@ class RenderConfig(DreamerConfig):
         check_music_source(self.music_keys, self.layer_schedule.unit, self.may_have_sound())
         if self.preview_every < 0:
             raise UserError(f"preview_every must be 0 (never) or more frames, got {self.preview_every}")
-        text = str(self.cadence).strip().lower()
-        if text != "auto" and not (text.isdigit() and int(text) >= 1):
-            raise UserError(
-                "cadence must be auto or a whole number of frames >= 1 (1: dream every frame), "
-                f"got {self.cadence}"
-            )
+        self.cadence_for(clip=False)  # read once here, so a bad value stops the config
 
     def cadence_for(self, clip: bool) -> int:
         """Frames per dream: `auto` is AUTO_CADENCE for a zoom render and 1 for a clip."""
         text = str(self.cadence).strip().lower()
         if text == "auto":
             return 1 if clip else AUTO_CADENCE
+        if not (text.isdigit() and int(text) >= 1):
+            raise UserError(
+                "cadence must be auto or a whole number of frames >= 1 (1: dream every frame), "
+                f"got {self.cadence}"
+            )
         return int(text)
 
     def may_have_sound(self) -> bool:

@@ -64,6 +64,7 @@ class Renderer:
         check_disk(out_dir, plan.frame_count, plan.width, plan.height)
         self.video_path = out_dir / cfg.video.filename
         self.page = RunPage(out_dir, cfg.video.filename, plan.frame_count, plan.fps)  # index.html
+        self.colour = self._colour(resuming=cfg.resume is not None)
         self.network = load_network(cfg, device, deepest)
         self.dreamer = WithinMemory(self.network, cfg.seed, cfg.dream.tile_pixels)
         self.should_stop = None  # the loop's stop request, asked between gradient steps
@@ -76,7 +77,6 @@ class Renderer:
             check_resumable(saved, self.plan, self.out_dir)
             log.info("resuming %s at frame %d", self.out_dir, saved.next_index)
         start = saved.next_index if saved else 0
-        self.colour = self._colour(resuming=saved is not None)
         if self.plan.clip is not None:
             if self.camera.moved():
                 log.warning("the camera moves through the clip (motion.*); motion=still keeps its framing")
