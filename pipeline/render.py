@@ -29,11 +29,13 @@ frames_log = logging.getLogger(FRAMES_LOGGER)  # render.log only, unless log_fra
 
 
 class Interrupted(Exception):
-    """The render stopped early on request; what was done is encoded and it can be resumed."""
+    """The render was asked to stop; what was done is encoded and it can be resumed. `complete`: the
+    request came while the last frames were being encoded, so the render finished all the same (a sweep
+    still stops after it)."""
 
-    def __init__(self, frames_done: int, exit_code: int):
+    def __init__(self, frames_done: int, exit_code: int, complete: bool = False):
         super().__init__(f"stopped after {frames_done} frames")
-        self.frames_done, self.exit_code = frames_done, exit_code
+        self.frames_done, self.exit_code, self.complete = frames_done, exit_code, complete
 
 
 def render(cfg: RenderConfig, out_dir: Path) -> Path:
@@ -53,23 +55,27 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
         write_plan(out_dir, resolved)  # after the checks: a refused render leaves the directory as it was
         start, feed = renderer.feed()
         frames, fps = resolved.frame_count, resolved.fps
-        with Mp4Writer(
-            renderer.video_path, resolved.width, resolved.height, fps, cfg.video, resolved.audio_source
-        ) as video:
-            renderer.encode_done_frames(video, start)
-            sink = FrameSink(out_dir, video, Manifest(out_dir, start), cfg.preview_every, renderer.page.write)
-            with StopRequest() as stop:
+        # The request covers the encoding too: a Ctrl-C while ffmpeg finishes the MP4 waits for it to
+        # be whole (a second Ctrl-C still stops at once; the frames are PNGs and a resume re-encodes).
+        with StopRequest() as stop:
+            with Mp4Writer(
+                renderer.video_path, resolved.width, resolved.height, fps, cfg.video, resolved.audio_source
+            ) as video:
+                renderer.encode_done_frames(video, start)
+                sink = FrameSink(
+                    out_dir, video, Manifest(out_dir, start), cfg.preview_every, renderer.page.write
+                )
                 try:
                     ended = _dream_frames(frames, renderer, feed, sink, start, stop)
                 except BaseException as error:
                     renderer.page.write(error=error)  # index.html says why it stopped
                     raise
-            path = video.close()
-        renderer.finish(video.frames_written)
+                path = video.close()
+            renderer.finish(video.frames_written)
     if ended is not None:
         raise ended
-    if video.frames_written < frames:
-        raise Interrupted(video.frames_written, stop.exit_code)
+    if stop.requested is not None:
+        raise Interrupted(video.frames_written, stop.exit_code, complete=video.frames_written >= frames)
     return path
 
 
@@ -147,10 +153,18 @@ def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
             cfg = resume_config(out_dir, cfg, list(HydraConfig.get().overrides.task))
         render(OmegaConf.to_object(cfg), out_dir)
     except (Interrupted, KeyboardInterrupt) as stop:
-        message = f"interrupted: the frames so far are in {out_dir}; continue with: {resume_command(out_dir)}"
+        complete = getattr(stop, "complete", False)
+        if complete:
+            message = f"stopped as asked, after this render had finished: {out_dir}"
+        else:
+            message = (
+                f"interrupted: the frames so far are in {out_dir}; continue with: {resume_command(out_dir)}"
+            )
         log.warning(message)
         print(message, file=sys.stderr)
-        if not record_interrupt(out_dir, exit_code_of(stop)):  # a sweep job: the sweep stops after it
+        if not record_interrupt(
+            out_dir, exit_code_of(stop), complete
+        ):  # a sweep job: the sweep stops after it
             sys.exit(exit_code_of(stop))
 
 

@@ -51,14 +51,21 @@ def _in_multirun() -> bool:
     return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
 
 
-def record_interrupt(out_dir: Path, exit_code: int) -> bool:
-    """In a multirun: mark the job INTERRUPTED (not failed: what it did is encoded and resumable) and
-    stop the sweep, so the jobs after it only mark themselves NOT_RUN. Returns False in a single run."""
+def record_interrupt(out_dir: Path, exit_code: int, complete: bool = False) -> bool:
+    """In a multirun: mark the job INTERRUPTED (not failed: what it did is encoded and resumable; not if
+    it was `complete`, asked while its last frames were encoded) and stop the sweep, so the jobs after it
+    only mark themselves NOT_RUN. Returns False in a single run."""
     if not _in_multirun():
         return False
-    (out_dir / INTERRUPTED).write_text(f"{exit_code}\n")
+    if not complete:
+        (out_dir / INTERRUPTED).write_text(f"{exit_code}\n")
     _stopped.append(exit_code)
     return True
+
+
+def stop_exit_code() -> int:
+    """The exit code of the signal that stopped this process's sweep (130 if it was not this process)."""
+    return _stopped[0] if _stopped else 130
 
 
 def skip_after_stop(out_dir: Path) -> bool:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from pipeline.sweeps.jobs import Job, find_jobs
+from pipeline.sweeps.jobs import Job, find_jobs, stop_exit_code
 
 SHEET, INDEX = "contact_sheet.jpg", "index.md"
 FAILED_TILE = (0.35, 0.05, 0.05)  # a dark red tile stands for a job with no picture
@@ -43,12 +43,11 @@ class SweepSummary(Callback):
         done = len([job for job in jobs if not job.error and not job.stopped])
         print(f"sweep: {done} of {len(jobs)} jobs finished; open {page} (also {index}, {sheet})")
         interrupted = [job for job in jobs if job.stopped == "interrupted"]
-        if interrupted:
-            not_run = len([job for job in jobs if job.stopped == "not run"])
-            print(
-                f"sweep interrupted in job #{interrupted[0].num}; {not_run} job(s) not run", file=sys.stderr
-            )
-            raise SystemExit(interrupted[0].exit_code)
+        not_run = [job for job in jobs if job.stopped == "not run"]
+        if interrupted or not_run:  # none interrupted: the stop came while a job's last frames were encoded
+            where = f"in job #{interrupted[0].num}" if interrupted else f"before job #{not_run[0].num}"
+            print(f"sweep interrupted {where}; {len(not_run)} job(s) not run", file=sys.stderr)
+            raise SystemExit(interrupted[0].exit_code if interrupted else stop_exit_code())
         if failed:
             print(f"error: {len(failed)} of {len(jobs)} jobs failed (details in {index}):", file=sys.stderr)
             for job in failed:

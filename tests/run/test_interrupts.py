@@ -43,3 +43,23 @@ def test_outside_the_main_thread_it_installs_nothing():
     thread.start()
     thread.join()
     assert seen == [(before, {})]
+
+
+def test_ctrl_c_while_the_video_is_finished_waits_for_a_whole_mp4(tiny_config, tmp_path, monkeypatch):
+    """The request covers the final encode: the MP4 is completed, not left as a .partial, and the
+    render still says it was asked to stop (a sweep stops after it) while saying it is complete."""
+    from pipeline.output.video import Mp4Writer, probe
+    from pipeline.render import Interrupted, render
+
+    close = Mp4Writer.close
+
+    def close_after_ctrl_c(self):
+        os.kill(os.getpid(), signal.SIGINT)  # delivered here, in the main thread, before ffmpeg finishes
+        return close(self)
+
+    monkeypatch.setattr(Mp4Writer, "close", close_after_ctrl_c)
+    with pytest.raises(Interrupted) as stopped:
+        render(tiny_config("frames=2"), tmp_path)
+    assert stopped.value.complete and stopped.value.exit_code == 130
+    assert probe(tmp_path / "dream.mp4")["frames"] == 2
+    assert not list(tmp_path.glob("*.partial.mp4"))

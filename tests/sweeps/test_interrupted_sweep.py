@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 def test_ctrl_c_to_the_group_stops_the_sweep_and_the_index_says_which_jobs_did_not_run(tmp_path):
     sweep = tmp_path / "sweep"
-    args = [*TINY, "frames=6", "seed=1,2,3", f"hydra.sweep.dir={sweep}"]
+    args = [*TINY, "frames=6", "cadence=1", "seed=1,2,3", f"hydra.sweep.dir={sweep}"]
     process = subprocess.Popen([sys.executable, "-m", "pipeline.render", "-m", *args], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                start_new_session=True)  # fmt: skip
