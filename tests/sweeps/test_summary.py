@@ -141,3 +141,14 @@ def test_the_slurm_launcher_config_composes():
     launcher = cfg.hydra.launcher
     assert launcher._target_.endswith("SlurmLauncher")
     assert (launcher.gpus_per_node, launcher.cpus_per_task, launcher.mem_gb) == (1, 8, 32)
+
+
+def test_a_stop_during_a_finished_jobs_encode_stops_the_sweep_without_marking_the_job(
+    tmp_path, multirun, monkeypatch
+):
+    monkeypatch.setattr(jobs, "_stopped", [])
+    assert jobs.record_interrupt(tmp_path / "done", 143, complete=True)
+    assert not (tmp_path / "done" / jobs.INTERRUPTED).exists()  # its video is whole: it finished
+    assert jobs.stop_exit_code() == 143  # the sweep ends with the signal's code
+    (tmp_path / "next").mkdir()
+    assert jobs.skip_after_stop(tmp_path / "next") and (tmp_path / "next" / jobs.NOT_RUN).is_file()
