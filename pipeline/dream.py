@@ -104,4 +104,11 @@ def _stills_or_stop(cfg: DictConfig, out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
+    from pipeline.composing import compose_command_line
+    from pipeline.errors import UserError, report
+
+    try:
+        compose_command_line("stills", sys.argv[1:])  # a mistake: one line, exit 2
+    except UserError as mistake:
+        report(mistake)
     main()

@@ -4,19 +4,18 @@ Hydra's app help lists every config group's options by building a fresh config r
 them, which deep-copies the whole ConfigStore (our schemas and Hydra's own) once per group: 74 copies, about
 0.6 s of a 1.1 s `--help` on this project's CPU. Here the help template (render.yaml's `hydra.help`) is
 filled from one composition, and the groups are read from the package's conf/ folder, which holds every
-option the app has. Anything else (another flag, an override Hydra rejects) goes to Hydra as before.
+option the app has. Another flag goes to Hydra as before; an override that does not compose is one line
+(pipeline.composing).
 """
 
 from __future__ import annotations
 
 import string
 
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
-from pipeline.config import CONF_DIR, register_configs
-
-HELP_FLAGS = ("--help", "-h")
+from pipeline.composing import HELP_FLAGS
+from pipeline.config import CONF_DIR
 
 
 def app_groups() -> str:
@@ -30,20 +29,12 @@ def app_groups() -> str:
     return "\n".join(lines) + "\n"
 
 
-def quick_help(argv: list[str]) -> str | None:
-    """The help text for `--help` with overrides only; None when Hydra should answer (other flags, or
-    overrides that do not compose: Hydra then reports them in its own words)."""
-    if not any(arg in HELP_FLAGS for arg in argv):
+def quick_help(argv: list[str], composed: DictConfig | None) -> str | None:
+    """The help text for `--help` with overrides only, from their composition (pipeline.composing); None
+    when Hydra should answer (no `--help`, or other flags)."""
+    if composed is None or not any(arg in HELP_FLAGS for arg in argv):
         return None
-    overrides = [arg for arg in argv if arg not in HELP_FLAGS]
-    if any(arg.startswith("-") for arg in overrides):
-        return None
-    register_configs()
-    try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-            cfg = compose(config_name="render", overrides=overrides, return_hydra_config=True)
-    except Exception:  # noqa: BLE001 - Hydra's own path reports it, as it always has
-        return None
+    cfg = composed.copy()
     template = cfg.hydra.help.template
     with open_dict(cfg):
         del cfg["hydra"]

@@ -169,10 +169,16 @@ def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
 
 
 if __name__ == "__main__":  # the importable function: joblib and submitit pickle it by reference
+    from pipeline.composing import compose_command_line
+    from pipeline.errors import UserError, report
     from pipeline.help import quick_help
     from pipeline.render import main as importable_main
 
-    if (help_text := quick_help(sys.argv[1:])) is not None:
+    try:
+        composed = compose_command_line("render", sys.argv[1:])  # a mistake: one line, exit 2
+    except UserError as mistake:
+        report(mistake)
+    if (help_text := quick_help(sys.argv[1:], composed)) is not None:
         print(help_text)
         sys.exit(0)
     importable_main()

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from pipeline.composing import compose_command_line
 from pipeline.help import quick_help
 from tests.test_cli import ROOT
 
@@ -25,8 +26,8 @@ def test_quick_help_prints_what_hydra_prints(overrides):
     assert "dream: default, full" in quick and "cadence:" in quick
 
 
-def test_other_flags_and_bad_overrides_go_to_hydra():
-    assert quick_help(["--cfg", "job"]) is None
-    assert quick_help(["--help", "--cfg", "job"]) is None
-    assert quick_help(["--help", "dream.octavs=2"]) is None  # Hydra words the mistake
-    assert quick_help(["--help", "motion=zom"]) is None
+def test_other_flags_go_to_hydra():
+    assert compose_command_line("render", ["--cfg", "job"]) is None
+    assert compose_command_line("render", ["--help", "--cfg", "job"]) is None
+    assert quick_help(["--help", "--cfg", "job"], None) is None
+    assert quick_help(["dream=full"], compose_command_line("render", ["dream=full"])) is None  # no --help
