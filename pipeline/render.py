@@ -153,7 +153,7 @@ def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
             cfg = resume_config(out_dir, cfg, list(HydraConfig.get().overrides.task))
         render(OmegaConf.to_object(cfg), out_dir)
     except (Interrupted, KeyboardInterrupt) as stop:
-        complete = getattr(stop, "complete", False)
+        complete = getattr(stop, "complete", False)  # asked while its last frames were being encoded
         if complete:
             message = f"stopped as asked, after this render had finished: {out_dir}"
         else:
@@ -162,10 +162,9 @@ def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
             )
         log.warning(message)
         print(message, file=sys.stderr)
-        if not record_interrupt(
-            out_dir, exit_code_of(stop), complete
-        ):  # a sweep job: the sweep stops after it
-            sys.exit(exit_code_of(stop))
+        code = exit_code_of(stop)
+        if not record_interrupt(out_dir, code, complete):  # a sweep job: the sweep stops after it
+            sys.exit(code)
 
 
 if __name__ == "__main__":  # the importable function: joblib and submitit pickle it by reference
