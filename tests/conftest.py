@@ -15,6 +15,7 @@ from pipeline.config import CONF_DIR, RenderConfig, register_configs
 # Small enough for 2 CPU cores, big enough for conv5 layers at 2 octaves.
 TINY = [
     "model.weights=random",
+    "precision=fp32",  # CPUs with native bf16 would dream in bf16 under auto: pin what bytes depend on
     "width=64",
     "height=48",
     "frames=2",

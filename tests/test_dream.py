@@ -17,7 +17,15 @@ from pipeline.output.frames import read_png
 from tests.conftest import CONF_DIR
 from tests.test_cli import ROOT, _assert_one_line_error
 
-TINY = ["model.weights=random", "width=64", "height=48", "dream.octaves=2", "dream.steps=2", "dream.jitter=4"]
+TINY = [
+    "model.weights=random",
+    "precision=fp32",
+    "width=64",
+    "height=48",
+    "dream.octaves=2",
+    "dream.steps=2",
+    "dream.jitter=4",
+]
 
 
 def run_stills(*args):
