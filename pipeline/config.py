@@ -18,7 +18,7 @@ from pipeline.animation.coherence_config import CoherenceConfig
 from pipeline.animation.colour import ColourConfig
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.animation.motion_config import MotionConfig
-from pipeline.animation.music_needs import MusicConfig, check_music_source, music_keys
+from pipeline.animation.music_config import MusicConfig, check_music_source, music_keys
 from pipeline.animation.schedule import LayerScheduleConfig
 from pipeline.dreamer.channels import check_channels, parse_channels
 from pipeline.dreamer.layers import check_layer_name, conv_layer_names

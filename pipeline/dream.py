@@ -18,8 +18,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from pipeline.config import CONF_DIR, StillsConfig, register_configs
+from pipeline.sweeps.gpu_health import check_gpu_usable
 from pipeline.sweeps.jobs import run_job
-from pipeline.sweeps.sticky import check_gpu_usable
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def _stills_or_stop(cfg: DictConfig, out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    from pipeline.composing import compose_command_line
+    from pipeline.cli.compose import compose_command_line
     from pipeline.errors import UserError, report
 
     try:

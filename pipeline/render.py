@@ -14,15 +14,15 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
+from pipeline.cli.quoting import resume_command
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.output.manifest import Manifest, layer_caption
 from pipeline.run.console import FRAMES_LOGGER
 from pipeline.run.interrupts import exit_code_of
 from pipeline.run.lock import run_lock
 from pipeline.run.resume import resume_config
-from pipeline.shell import resume_command
+from pipeline.sweeps.gpu_health import check_gpu_usable
 from pipeline.sweeps.jobs import record_interrupt, run_job, skip_after_stop
-from pipeline.sweeps.sticky import check_gpu_usable
 
 log = logging.getLogger(__name__)
 frames_log = logging.getLogger(FRAMES_LOGGER)  # render.log only, unless log_frames=true (run/console.py)
@@ -168,9 +168,9 @@ def _render_or_stop(cfg: DictConfig, out_dir: Path) -> None:
 
 
 if __name__ == "__main__":  # the importable function: joblib and submitit pickle it by reference
-    from pipeline.composing import compose_command_line
+    from pipeline.cli.compose import compose_command_line
+    from pipeline.cli.help import quick_help
     from pipeline.errors import UserError, report
-    from pipeline.help import quick_help
     from pipeline.render import main as importable_main
 
     try:

@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
-COMMANDS = {"pipeline.render", "pipeline.dream", "pipeline.encode", "pipeline.bench"}
+COMMANDS = {"pipeline.render", "pipeline.dream", "pipeline.encode", "pipeline.bench", "pipeline.weights"}
 # subpackage -> what it may not import (a subpackage's own modules are always allowed)
 FORBIDDEN = {
     "pipeline.dreamer": {"pipeline.output", "pipeline.run", "pipeline.sweeps", "pipeline.animation",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.animation.music_needs import MusicConfig
+from pipeline.animation.music_config import MusicConfig
 
 LEVELS = ("loud", "onset", "low", "mid", "high")  # per-frame signals, each 0..1 over the track
 PULSES = ("beat", "bar")  # 1 on a beat (bar: its first beat), halving every half-life seconds after it

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.cli.quoting import resume_command
 from pipeline.errors import UserError
 from pipeline.output.checkpoint import Checkpoint, save_checkpoint
 from pipeline.output.frames import save_png
@@ -17,7 +18,6 @@ from pipeline.output.manifest import Manifest
 from pipeline.output.previews import save_jpeg
 from pipeline.output.quality import quality
 from pipeline.output.video import Mp4Writer
-from pipeline.shell import resume_command
 
 PREVIEW = "preview.jpg"
 

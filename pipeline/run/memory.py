@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import torch
-
-from pipeline.dreamer.measure import proc_bytes
 
 
 def available_memory(device: torch.device) -> int:
@@ -53,3 +52,14 @@ def host_available() -> int:
         except (ValueError, OSError):  # a name this OS does not define
             pass
     return page * os.sysconf("SC_PHYS_PAGES")
+
+
+def proc_bytes(path: str, field: str) -> int | None:
+    """A `Field:   N kB` line of a Linux /proc file, in bytes; None where the file or field is absent."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.animation.music_needs import MusicConfig
+from pipeline.animation.music_config import MusicConfig
 from pipeline.animation.signals import LEVELS, MusicSignals
 from pipeline.output.frames import write_atomically
 from pipeline.sources.music import analyse, decode_mono

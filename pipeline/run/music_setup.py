@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from pipeline.animation.keyframes import parse_keyframes
-from pipeline.animation.music_needs import BEAT_UNITS, check_music_source
+from pipeline.animation.music_config import BEAT_UNITS, check_music_source
 from pipeline.animation.signals import LEVELS, MusicSignals
 from pipeline.config import RenderConfig
 from pipeline.output.music_plot import PLOT, plot_analysis

@@ -25,11 +25,11 @@ from pipeline.output.manifest import frame_record
 from pipeline.output.pages.run_page import RunPage
 from pipeline.output.previews import write_contact_sheet
 from pipeline.output.video import Mp4Writer
+from pipeline.run.frame_objectives import Steering
 from pipeline.run.music_setup import music_for_render, music_record
 from pipeline.run.plan import Plan
 from pipeline.run.preflight import check_disk
 from pipeline.run.setup import check_dreamer, load_network
-from pipeline.run.steering import Steering
 from pipeline.run.within_memory import WithinMemory
 from pipeline.sources.image import load_image, noise_image
 

@@ -18,7 +18,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from pipeline.errors import UserError, one_line, report
-from pipeline.sweeps.sticky import note_failure
+from pipeline.sweeps.gpu_health import note_failure
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import pytest
 from pipeline.animation.cadence import CadenceFeed
 from pipeline.animation.camera import Camera
 from pipeline.animation.motion_config import MotionConfig
-from pipeline.animation.smoothness import residual, summarise
+from pipeline.bench.smoothness import residual, summarise
 from pipeline.render import render
 
 W, H, FPS, ZOOM = 64, 48, 24.0, 1.25

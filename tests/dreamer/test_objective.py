@@ -12,7 +12,7 @@ from pipeline.dreamer.objective import Objective, Term, guide_features, guide_si
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.settings import DreamParams, ModelConfig
 from pipeline.dreamer.weights import load_taps
-from pipeline.run.steering import Steering
+from pipeline.run.frame_objectives import Steering
 from pipeline.sources.image import noise_image
 
 LAYER = "conv3_1"

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from pipeline.dreamer.reference import three_blurs
+from pipeline.bench.reference import three_blurs
 from pipeline.dreamer.smoothing import smooth
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli.quoting import hydra_value
 from pipeline.output.manifest import read_manifest
 from pipeline.output.video import probe
-from pipeline.shell import hydra_value
 from tests.test_cli import ROOT, TINY, run_cli
 
 pytestmark = pytest.mark.slow

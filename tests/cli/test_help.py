@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from pipeline.composing import compose_command_line
-from pipeline.help import quick_help
+from pipeline.cli.compose import compose_command_line
+from pipeline.cli.help import quick_help
 from tests.test_cli import ROOT
 
 HYDRA_HELP = "import sys; from pipeline.render import main; sys.argv[0] = 'pipeline.render'; main()"

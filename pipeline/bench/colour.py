@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline import bench_video
-from pipeline.bench_video import compose_config, strength
+from pipeline.bench import video as bench_video
+from pipeline.bench.video import compose_config, strength
 from pipeline.run.renderer import Renderer
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.bench_colour import audit_colour, colour_figures
+from pipeline.bench.colour import audit_colour, colour_figures
 
 TINY = ["width=32", "height=32", "frames=4", "dream=full", "dream.octaves=1", "dream.steps=2",
         "layer_schedule=single", "layer_schedule.layer=conv2_1"]  # fmt: skip

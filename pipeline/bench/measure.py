@@ -20,6 +20,7 @@ from pathlib import Path
 import torch
 
 from pipeline.dreamer.device import synchronize
+from pipeline.run.memory import proc_bytes
 
 
 def timed(run: Callable[[], object], device: torch.device) -> tuple[float, object]:
@@ -37,17 +38,6 @@ def maxrss_bytes(maxrss: int, platform: str) -> int:
 
 def _vm_hwm() -> int | None:
     return proc_bytes("/proc/self/status", "VmHWM")
-
-
-def proc_bytes(path: str, field: str) -> int | None:
-    """A `Field:   N kB` line of a Linux /proc file, in bytes; None where the file or field is absent."""
-    try:
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
 
 
 def reset_peak(device: torch.device) -> bool:

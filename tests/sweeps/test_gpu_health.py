@@ -9,8 +9,8 @@ import pytest
 from hydra.types import RunMode
 
 from pipeline.errors import UserError
-from pipeline.sweeps import jobs, sticky
-from pipeline.sweeps.sticky import check_gpu_usable, note_failure
+from pipeline.sweeps import gpu_health, jobs
+from pipeline.sweeps.gpu_health import check_gpu_usable, note_failure
 from tests.test_cli import ROOT
 
 ASSERT = "CUDA error: device-side assert triggered\nCUDA kernel errors might be asynchronously reported"
@@ -18,7 +18,7 @@ ASSERT = "CUDA error: device-side assert triggered\nCUDA kernel errors might be 
 
 @pytest.fixture
 def fresh_process(monkeypatch):
-    monkeypatch.setattr(sticky, "_broken", [])
+    monkeypatch.setattr(gpu_health, "_broken", [])
 
 
 def test_a_device_side_assert_refuses_later_gpu_jobs(fresh_process):

@@ -18,18 +18,16 @@ from torch import nn
 
 from pipeline.animation.camera import Camera
 from pipeline.animation.motion_config import MotionConfig
-from pipeline.bench_args import OneLineParser, check_args
+from pipeline.bench.args import OneLineParser, check_args
+from pipeline.bench.measure import conv_peak, peak_memory, timed
+from pipeline.bench.reference import reference_dream
 from pipeline.dreamer.ascent import dream, frame_generator, objective
 from pipeline.dreamer.device import configure_backends, resolve_device
-from pipeline.dreamer.measure import conv_peak, peak_memory, timed
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, resolve_precision
 from pipeline.dreamer.pyramid import octave_sizes
-from pipeline.dreamer.reference import reference_dream
 from pipeline.dreamer.settings import DreamParams, ModelConfig
 from pipeline.dreamer.weights import load_features, load_taps
-from pipeline.errors import UserError
-from pipeline.errors import report as report_error
 from pipeline.output.quality import quality
 from pipeline.sources.image import noise_image
 
@@ -85,8 +83,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     argv = sys.argv[1:] if argv is None else argv
-    if "--video" in argv:  # the per-video benchmark: pipeline/bench_video.py (+ bench_colour.py)
-        from pipeline.bench_colour import main as video_main
+    if "--video" in argv:  # the per-video benchmark: pipeline/bench/video.py (+ bench_colour.py)
+        from pipeline.bench.colour import main as video_main
 
         return video_main([arg for arg in argv if arg != "--video"])
     args = parse_args(argv)
@@ -189,10 +187,3 @@ def report(r: dict) -> None:
             print(f"quality, {name} video frame: {figures}")
     whose = "reset just before one dream" if r["peak_memory_own"] else "the process's so far: no reset here"
     print(f"peak memory {r['peak_memory_mb']:.0f} MB ({whose}); results in {r['json']}")
-
-
-if __name__ == "__main__":
-    try:
-        main()
-    except UserError as error:  # a bad argument: one line, exit 2, as every command
-        report_error(error)

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline import bench
-from pipeline.bench import workload_flops
-from pipeline.dreamer import measure
+from pipeline.bench import command as bench
+from pipeline.bench import measure
+from pipeline.bench.command import workload_flops
 from pipeline.dreamer.layers import vgg19_taps
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.vgg import build_vgg19_features
 from pipeline.errors import UserError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_workload_flops_match_the_issue_estimate():
@@ -127,7 +127,7 @@ def test_cpu_peak_on_linux_is_the_runs_own_not_the_process_high_water_mark():
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(args, fragment, capsys):
-    from pipeline.bench import main as bench_main
+    from pipeline.bench.command import main as bench_main
 
     with pytest.raises(SystemExit) as stop:
         try:

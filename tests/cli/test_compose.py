@@ -3,7 +3,7 @@ setting and the choices, exit code 2, before Hydra starts; sweeps and Hydra's ow
 
 import pytest
 
-from pipeline.composing import compose_command_line
+from pipeline.cli.compose import compose_command_line
 from pipeline.errors import UserError
 from tests.test_cli import run_cli
 

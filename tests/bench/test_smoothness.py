@@ -4,7 +4,7 @@ not hidden by it)."""
 
 import pytest
 
-from pipeline.animation.smoothness import local_jumps, summarise
+from pipeline.bench.smoothness import local_jumps, summarise
 
 # cadence 4 over 13 frames: dreams at 0, 4, 8, 12; residuals[k] is the step (k, k + 1)
 DREAMED = [k % 4 == 0 for k in range(13)]

@@ -24,10 +24,10 @@ import torch
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from pipeline.animation.smoothness import residual, summarise
+from pipeline.bench.reference import reference_dream
+from pipeline.bench.smoothness import residual, summarise
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.dreamer.ascent import frame_generator, objective
-from pipeline.dreamer.reference import reference_dream
 from pipeline.dreamer.weights import load_features
 from pipeline.run.plan import Plan, plan
 from pipeline.run.renderer import Renderer

@@ -2,9 +2,9 @@
 
 import torch
 
+from pipeline.bench.reference import reference_dream
 from pipeline.dreamer.ascent import DreamParams, dream, frame_generator
 from pipeline.dreamer.pixels import PixelSpace
-from pipeline.dreamer.reference import reference_dream
 from pipeline.dreamer.vgg import FeatureTaps, vgg19_taps
 from pipeline.dreamer.weights import random_features
 

@@ -5,7 +5,7 @@ them, which deep-copies the whole ConfigStore (our schemas and Hydra's own) once
 0.6 s of a 1.1 s `--help` on this project's CPU. Here the help template (render.yaml's `hydra.help`) is
 filled from one composition, and the groups are read from the package's conf/ folder, which holds every
 option the app has. Another flag goes to Hydra as before; an override that does not compose is one line
-(pipeline.composing).
+(pipeline.cli.compose).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import string
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from pipeline.composing import HELP_FLAGS
+from pipeline.cli.compose import HELP_FLAGS
 from pipeline.config import CONF_DIR
 
 
@@ -30,7 +30,7 @@ def app_groups() -> str:
 
 
 def quick_help(argv: list[str], composed: DictConfig | None) -> str | None:
-    """The help text for `--help` with overrides only, from their composition (pipeline.composing); None
+    """The help text for `--help` with overrides only, from their composition (pipeline.cli.compose); None
     when Hydra should answer (no `--help`, or other flags)."""
     if composed is None or not any(arg in HELP_FLAGS for arg in argv):
         return None
