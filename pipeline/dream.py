@@ -44,11 +44,11 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     """Dream the image once per layer from the same start and the same jitter, so the stills differ
     only by layer; write <layer>.png each and grid.jpg. Returns the files written."""
     # torch, torchvision and OpenCV load here, where the work starts: --help and typos stay instant
+    from pipeline.dreamer.dreamer import Dreamer
     from pipeline.dreamer.layers import deepest
     from pipeline.output.frames import save_png
     from pipeline.output.previews import captioned_grid, shrink
     from pipeline.run.setup import check_dreamer, load_network
-    from pipeline.run.within_memory import WithinMemory
 
     frame = starting_image(cfg)
     height, width = frame.shape[:2]
@@ -56,18 +56,18 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     network = load_network(cfg, check_dreamer(cfg, height, width, last, cfg.dream.octaves), last)
     space, params = network.space, cfg.dream.at(0.0, first_frame=True)
     tile = min(640, max(320, width))  # grid tile width
-    dreamer = WithinMemory(network, cfg.seed, cfg.dream.tile_pixels)  # a layer out of memory lowers it
+    dreamer = Dreamer(network, cfg.seed, cfg.dream.tile_pixels)  # a layer out of memory lowers its budget
     out_dir.mkdir(parents=True, exist_ok=True)
     pictures, written = [(shrink(frame, tile), ["input"])], []
     for name, goal in goals(cfg):
-        started, stats = time.perf_counter(), {}
-        image = dreamer.dream(frame, goal, params, 0, stats, what=name)
-        dreamed = space.decode(image)
+        started = time.perf_counter()
+        result = dreamer.dream(frame, goal, params, 0, what=name)
+        dreamed = space.decode(result.image)
         save_png(out_dir / f"{name}.png", dreamed)
         pictures.append((shrink(dreamed, tile), [name]))
         written.append(out_dir / f"{name}.png")
-        log.info("%s: objective %.4g -> %.4g, %.2fs", name, stats["objective_start"], stats["objective_end"],
-                 time.perf_counter() - started)  # fmt: skip
+        objective = f"{result.objective_start:.4g} -> {result.objective_end:.4g}"
+        log.info("%s: objective %s, %.2fs", name, objective, time.perf_counter() - started)
     written.append(captioned_grid(pictures, out_dir / "grid.jpg", width=tile))
     log.info("wrote %d stills (%dx%d) and %s", len(written) - 1, width, height, written[-1])
     return written

@@ -16,8 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from pipeline.cli.quoting import resume_command
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
-from pipeline.output.manifest import Manifest, layer_caption
-from pipeline.run.console import FRAMES_LOGGER
+from pipeline.output.manifest import Manifest
 from pipeline.run.interrupts import exit_code_of
 from pipeline.run.lock import run_lock
 from pipeline.run.resume import resume_config
@@ -25,7 +24,6 @@ from pipeline.sweeps.gpu_health import check_gpu_usable
 from pipeline.sweeps.jobs import record_interrupt, run_job, skip_after_stop
 
 log = logging.getLogger(__name__)
-frames_log = logging.getLogger(FRAMES_LOGGER)  # render.log only, unless log_frames=true (run/console.py)
 
 
 class Interrupted(Exception):
@@ -46,18 +44,20 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
     from pipeline.output.sink import FrameSink
     from pipeline.output.video import Mp4Writer
     from pipeline.run.interrupts import StopRequest
+    from pipeline.run.loop import dream_frames, progress_bar
     from pipeline.run.plan import plan_run, write_plan
     from pipeline.run.renderer import Renderer
 
+    stop = StopRequest()  # armed (signals caught) from the first frame to the end of the encoding
     with run_lock(out_dir, "render"):
         resolved = plan_run(cfg, out_dir)
-        renderer = Renderer(cfg, resolved, out_dir)
+        renderer = Renderer(cfg, resolved, out_dir, stop.should_stop)  # built once, checked before frame 0
         write_plan(out_dir, resolved)  # after the checks: a refused render leaves the directory as it was
         start, feed = renderer.feed()
         frames, fps = resolved.frame_count, resolved.fps
         # The request covers the encoding too: a Ctrl-C while ffmpeg finishes the MP4 waits for it to
         # be whole (a second Ctrl-C still stops at once; the frames are PNGs and a resume re-encodes).
-        with StopRequest() as stop:
+        with stop:
             with Mp4Writer(
                 renderer.video_path, resolved.width, resolved.height, fps, cfg.video, resolved.audio_source
             ) as video:
@@ -66,69 +66,46 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
                     out_dir, video, Manifest(out_dir, start), cfg.preview_every, renderer.page.write
                 )
                 try:
-                    ended = _dream_frames(frames, renderer, feed, sink, start, stop)
+                    with _closing(feed, sink), progress_bar(start, frames) as progress:
+                        end = dream_frames(renderer, feed, sink, stop.should_stop, progress)
                 except BaseException as error:
                     renderer.page.write(error=error)  # index.html says why it stopped
                     raise
                 path = video.close()
             renderer.finish(video.frames_written)
-    if ended is not None:
-        raise ended
-    if stop.requested is not None:
-        raise Interrupted(video.frames_written, stop.exit_code, complete=video.frames_written >= frames)
+    return _returned(end, stop, path, video.frames_written, frames)
+
+
+def _returned(end, stop, path: Path, done: int, frames: int) -> Path:
+    """The one place the loop's end becomes the render's: the MP4, or the exception that says why not
+    (the CLI turns it into an exit code: pipeline.run.interrupts.exit_code_of, or 2 for a UserError)."""
+    from pipeline.run.loop import Outcome
+
+    if end.outcome is Outcome.CLIP_ENDED:
+        raise end.reason
+    if stop.requested is not None:  # also when asked while the last frames were being encoded
+        raise Interrupted(done, stop.exit_code, complete=done >= frames)
     return path
 
 
-def _dream_frames(frames: int, renderer, feed, sink, start: int, stop):
-    """The loop. Returns None, or the ClipEnded error of a clip that ran out early (raised later, after
-    encoding). A stop request abandons the frame in flight between two gradient steps."""
-    from tqdm import tqdm
-    from tqdm.contrib.logging import logging_redirect_tqdm
-
-    from pipeline.dreamer.ascent import DreamStopped
-    from pipeline.sources.clip import ClipEnded
-
-    ended = None
+@contextlib.contextmanager
+def _closing(feed, sink):
+    """Stop reading the source and wait for the frame being written, so the state on disk is consistent;
+    when an error (or a second Ctrl-C) is in flight, that is the one to report."""
     try:
-        with logging_redirect_tqdm():
-            bar = tqdm(range(start, frames), initial=start, total=frames,
-                       unit="frame", desc="dreaming", dynamic_ncols=True)  # fmt: skip
-            renderer.should_stop = stop.should_stop  # asked between gradient steps
-            for index in bar:
-                try:
-                    frame, record, carry = feed.frame_at(index, renderer)  # dreamed, or made between dreams
-                except DreamStopped:
-                    break
-                except ClipEnded as error:
-                    ended = error
-                    break
-                sink.submit(index, frame, carry, record)
-                summary = _summary(record)
-                bar.set_postfix_str(summary, refresh=False)
-                frames_log.info("frame %d/%d  %s", index + 1, frames, summary)
-                if stop.requested:
-                    break
+        yield
     except BaseException:
-        with contextlib.suppress(Exception):  # the error (or second Ctrl-C) in flight is the one to report
+        with contextlib.suppress(Exception):
             _close(feed, sink)
         raise
     _close(feed, sink)
-    return ended
 
 
 def _close(feed, sink) -> None:
-    """Stop reading the source; wait for the frame being written (so the state on disk is consistent)."""
     try:
         feed.close()
     finally:
         sink.close()
-
-
-def _summary(record: dict) -> str:
-    if not record["dreamed"]:
-        return "made between the dreams at frames {} and {}".format(*record["between"])
-    caption = layer_caption(record["layers"])
-    return f"layers {caption}  objective {record['objective_end']:.4g}  {record['dream_seconds']:.2f}s"
 
 
 register_configs()

@@ -11,6 +11,7 @@ import torch
 
 from pipeline.dreamer.ascent import dream, frame_generator, objective
 from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.out_of_memory import dream_within_memory
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, resolve_precision
 from pipeline.dreamer.settings import DreamParams
@@ -19,7 +20,6 @@ from pipeline.dreamer.weights import random_features
 from pipeline.output.frames import read_png
 from pipeline.run.memory import available_memory
 from pipeline.run.preflight import activation_bytes, check_memory
-from pipeline.run.within_memory import dream_within_memory
 from tests.test_cli import TINY, run_cli
 
 gpu = pytest.mark.gpu
@@ -66,10 +66,9 @@ def test_the_network_and_its_activations_are_channels_last_on_cuda(cuda):
     assert taps(image, ["conv3_1"])["conv3_1"].is_contiguous(memory_format=torch.channels_last)
     space = PixelSpace.imagenet(cuda)
     params = DreamParams(octaves=2, steps=3, jitter=4)
-    stats: dict = {}
-    dream(space.encode(np.full((64, 64, 3), 0.5, np.float32)), taps, {"conv3_1": 1.0}, params,
-          frame_generator(0, 0), space, stats)  # fmt: skip
-    assert stats["objective_end"] > stats["objective_start"]
+    dreamed = dream(space.encode(np.full((64, 64, 3), 0.5, np.float32)), taps, {"conv3_1": 1.0}, params,
+                    frame_generator(0, 0), space)  # fmt: skip
+    assert dreamed.objective_end > dreamed.objective_start
 
 
 @gpu
@@ -88,7 +87,7 @@ def test_a_real_out_of_memory_is_retried_in_tiles(cuda):
 
         def attempt(within):
             generator = frame_generator(0, 0)
-            return dream(space.encode(frame), taps, {"conv4_2": 1.0}, within, generator, space)
+            return dream(space.encode(frame), taps, {"conv4_2": 1.0}, within, generator, space).image
 
         params = DreamParams(octaves=1, steps=1, jitter=4)
         dreamed, budget = dream_within_memory(attempt, params, 10**7, side * side, cuda, "frame 0")
@@ -138,8 +137,7 @@ def test_mps_dreams_finite_frames_with_the_pyramid_it_can_resize():
     device = torch.device("mps")
     space = PixelSpace.imagenet(device)
     taps = Autocast(_taps(device, "conv3_1"), device, resolve_precision("auto", device))
-    stats: dict = {}
     grey, params = np.full((64, 64, 3), 0.5, np.float32), DreamParams(octaves=3, steps=2, jitter=4)
-    dreamed = dream(space.encode(grey), taps, {"conv3_1": 1.0}, params, frame_generator(0, 0), space, stats)
-    assert torch.isfinite(dreamed).all() and stats["objective_end"] > stats["objective_start"]
+    dreamed = dream(space.encode(grey), taps, {"conv3_1": 1.0}, params, frame_generator(0, 0), space)
+    assert torch.isfinite(dreamed.image).all() and dreamed.objective_end > dreamed.objective_start
     assert available_memory(device) > 0

@@ -93,3 +93,37 @@ def test_the_checks_see_what_they_are_looking_for():
     )
     graph["pipeline.dreamer.ascent"].add("pipeline.output.frames")
     assert _violations(graph) == ["pipeline.dreamer.ascent -> pipeline.output.frames"]
+
+
+RENDERER_CALLS = {"dream", "describe", "colour"}  # what a feed would call if it reached back up
+
+
+def _calls_back_up(path: Path) -> list[str]:
+    """Calls of the renderer's per-frame methods, or parameters named like it, in one module."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        called = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr
+        if called in RENDERER_CALLS:
+            found.append(f"{path.name}:{node.lineno} calls .{node.func.attr}()")
+        if isinstance(node, ast.arg) and node.arg in {"renderer", "dreamer"}:
+            found.append(f"{path.name}:{node.lineno} takes {node.arg!r}")
+    return found
+
+
+def test_the_animation_package_never_calls_back_into_the_renderer():
+    """Feeds say what the next input is; the loop (run/loop.py) dreams. A duck-typed call back up would
+    hide the frame's way through the loop again."""
+    found = [hit for path in sorted((PACKAGE / "animation").glob("*.py")) for hit in _calls_back_up(path)]
+    assert found == []
+    written_in = Path(__file__).with_name("_callback_probe.py")
+    try:
+        written_in.write_text("def frame_at(index, dreamer):\n    return dreamer.dream(None, index)\n")
+        assert len(_calls_back_up(written_in)) == 2  # the check sees the old shape
+    finally:
+        written_in.unlink()
+
+
+def test_the_top_level_holds_only_the_commands_and_the_root_config():
+    modules = sorted(path.name for path in PACKAGE.glob("*.py"))
+    assert len(modules) <= 8, modules
+    assert not [name for name in modules if name.startswith("bench")]

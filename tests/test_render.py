@@ -125,9 +125,9 @@ def test_each_frame_is_dreamed_from_the_camera_warped_dream_before_it(tiny_confi
     original = Renderer.dream
 
     def recording(self, frame, index):
-        dreamed, record = original(self, frame, index)
-        seen.append((index, frame.copy(), dreamed.copy(), self.camera))
-        return dreamed, record
+        dreamed = original(self, frame, index)
+        seen.append((index, frame.copy(), self.colour(dreamed.image, index), self.camera))
+        return dreamed
 
     monkeypatch.setattr(Renderer, "dream", recording)
     # a keyframed zoom and a turn: every frame's warp differs, so a warp at the wrong time shows

@@ -21,18 +21,12 @@ dream and recomputes the same in-betweens (frame j's randomness depends only on 
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterator
 
 import numpy as np
 
 from pipeline.animation.camera import Camera
-
-Frame = np.ndarray  # float32 RGB HWC in [0, 1]
-
-
-class Dreamer(Protocol):
-    def dream(self, frame: Frame, index: int) -> tuple[Frame, dict]: ...
-    def describe(self, index: int) -> dict: ...
+from pipeline.animation.feeds import Frame, Written
 
 
 def travel(camera: Camera, start: int, stop: int) -> np.ndarray:
@@ -74,36 +68,44 @@ def in_between(camera: Camera, first: tuple[int, Frame], last: tuple[int, Frame]
 
 
 class CadenceFeed:
-    """The zoom loop with cadence N: hands the loop every output frame in order, dreaming only every Nth
-    (and the last). `frame_at(index, dreamer)` returns (frame, manifest record, checkpoint carry or None)."""
+    """The zoom loop with cadence N: dreams every Nth frame (and the last), and after each dream hands out
+    the frames between it and the dream before, made from the camera's motion, then the dream itself."""
 
     def __init__(self, camera: Camera, every: int, count: int, start: int, carried: Frame):
         """`carried`: the first input (start 0), or the dream at frame start - 1 (a resume)."""
         self.camera, self.every, self.count = camera, every, count
         self.first_input = carried if start == 0 else None
         self.previous: tuple[int, Frame] | None = None if start == 0 else (start - 1, carried)
-        self.upcoming: tuple[int, Frame, dict] | None = None
 
-    def frame_at(self, index: int, dreamer: Dreamer) -> tuple[Frame, dict, Frame | None]:
+    def frames_to_dream(self) -> Iterator[int]:
+        """0 (unless resuming), then every Nth frame after the last dream, and the last frame."""
         if self.previous is None:
-            dreamed, record = dreamer.dream(self.first_input, index)
-            self.previous = (index, dreamed)
-            return dreamed, {**record, "dreamed": True}, dreamed
-        if self.upcoming is None:
-            self.upcoming = self._dream_next(dreamer)
-        target, dreamed, record = self.upcoming
-        if index == target:
-            self.previous, self.upcoming = (index, dreamed), None
-            return settle(self.camera, dreamed, index), {**record, "dreamed": True}, dreamed
-        made = in_between(self.camera, self.previous, (target, dreamed), index)
-        record = {**dreamer.describe(index), "dreamed": False, "between": [self.previous[0], target]}
-        return made, record, None
+            yield 0
+        while self.previous[0] < self.count - 1:
+            yield min(self.previous[0] + self.every, self.count - 1)
 
-    def _dream_next(self, dreamer: Dreamer) -> tuple[int, Frame, dict]:
+    def input_for(self, index: int) -> tuple[Frame, dict]:
+        """The first input, or the last dream moved by all the camera's steps up to `index` at once (one
+        interpolation, not N)."""
+        if self.previous is None:
+            return self.first_input, {}
         start, dream = self.previous
-        target = min(start + self.every, self.count - 1)
-        moved = self.camera.apply(dream, travel(self.camera, start, target)[:2])
-        return (target, *dreamer.dream(moved, target))
+        return self.camera.apply(dream, travel(self.camera, start, index)[:2]), {}
+
+    def move_on(self, index: int, dream: Frame) -> Iterator[Written]:
+        """The in-betweens since the last dream, then this dream (settled, after frame 0); the dream itself
+        is kept, for the next dream's input and the checkpoint."""
+        before, self.previous = self.previous, (index, dream)
+        if before is None:
+            return iter([Written(index, dream, dream)])
+        return self._between(before, (index, dream))
+
+    def _between(self, before: tuple[int, Frame], after: tuple[int, Frame]) -> Iterator[Written]:
+        """One frame at a time, so only one in-between is in memory."""
+        (i, _), (j, dream) = before, after
+        for index in range(i + 1, j):
+            yield Written(index, in_between(self.camera, before, after, index), None, (i, j))
+        yield Written(j, settle(self.camera, dream, j), dream)
 
     def close(self) -> None:
         pass

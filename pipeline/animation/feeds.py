@@ -1,12 +1,17 @@
-"""Where each frame's input comes from: the zoom loop (the last dream, moved by the camera) or a clip.
+"""Where each frame's input comes from, and where each dream goes: the zoom loop (the last dream, moved by
+the camera) or a clip. Feeds never dream: the loop (pipeline/run/loop.py) asks a feed which frames to dream
+and what each one's input is, dreams it, and hands the dream back with `move_on`, which says what to write
+and keeps what the next input follows from.
 
-A feed hands the loop the next frame to dream and, after dreaming, returns the `carry`: the state the
-checkpoint saves so a resume continues exactly (the next input for the zoom loop, the last dream for a clip).
-`frame_at(index, dreamer)` does both around the dream; a cadence feed (animation/cadence.py) has it too.
+Each frame to write comes with its `keep`: what the checkpoint saves after it so a resume continues exactly
+(the next input for the zoom loop, the last dream for a clip or cadence; None for a frame made between two
+dreams, which a resume makes again).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,42 +20,53 @@ from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
 from pipeline.sources.clip import ClipEnded, read_clip
 
-
-class DreamEveryFrame:
-    """Feeds that dream every frame: input, dream, carry."""
-
-    def frame_at(self, index: int, dreamer) -> tuple[np.ndarray, dict, np.ndarray]:
-        """(the output frame, its manifest record, the checkpoint's carry)."""
-        source, carried = self.next_input(index)
-        dreamed, record = dreamer.dream(source, index)
-        return dreamed, {**record, **carried, "dreamed": True}, self.advance(index, dreamed)
+Frame = np.ndarray  # float32 RGB HWC in [0, 1]
 
 
-class ZoomFeed(DreamEveryFrame):
+@dataclass
+class Written:
+    """One output frame, in order: the picture, what the checkpoint keeps after it, and for a frame made
+    between two dreams (cadence) the indices of those dreams."""
+
+    index: int
+    image: Frame
+    keep: Frame | None
+    between: tuple[int, int] | None = None
+
+
+class ZoomFeed:
     """Frame N+1 is frame N's dream after one step of the camera: the dive into the dream."""
 
-    def __init__(self, camera: Camera, first_input: np.ndarray):
-        self.camera, self.frame = camera, first_input
+    def __init__(self, camera: Camera, count: int, start: int, next_input: Frame):
+        """`next_input`: the first frame's (start 0), or the one a resume's checkpoint kept."""
+        self.camera, self.count, self.start, self.frame = camera, count, start, next_input
 
-    def next_input(self, index: int) -> tuple[np.ndarray, dict]:
+    def frames_to_dream(self) -> Iterator[int]:
+        return iter(range(self.start, self.count))
+
+    def input_for(self, index: int) -> tuple[Frame, dict]:
+        """(the input, facts for the manifest)."""
         return self.frame, {}
 
-    def advance(self, index: int, dreamed: np.ndarray) -> np.ndarray:
-        self.frame = self.camera.warp(dreamed, index / self.camera.fps)
-        return self.frame
+    def move_on(self, index: int, dream: Frame) -> list[Written]:
+        """The dream is written as it is; the camera's step moves it into the next frame's input."""
+        self.frame = self.camera.warp(dream, index / self.camera.fps)
+        return [Written(index, dream, self.frame)]
 
     def close(self) -> None:
         pass
 
 
-class ClipFeed(DreamEveryFrame):
+class ClipFeed:
     """Frame N is the clip's frame N (framed by the camera's move so far), with the previous dream carried
     onto it by the coherence mode. Frames stream from the file: one in memory at a time."""
 
     def __init__(
-        self, path: Path, camera: Camera, coherence: Coherence, start: int, carry: np.ndarray | None
+        self, path: Path, camera: Camera, coherence: Coherence, count: int, start: int, carry: Frame | None
     ):
+        """`carry`: the last dream before `start` (a resume), else None."""
         self.camera, self.coherence, self.moving = camera, coherence, camera.moved()
+        self.count, self.start = count, start
         self.travelled = np.eye(3)  # the camera's whole move so far: how the clip's next frame is framed
         self.path, self.frames = path, read_clip(path, camera.width, camera.height)
         self.previous_source: np.ndarray | None = None
@@ -77,14 +93,19 @@ class ClipFeed(DreamEveryFrame):
         )
         return framed
 
-    def next_input(self, index: int) -> tuple[np.ndarray, dict]:
+    def frames_to_dream(self) -> Iterator[int]:
+        return iter(range(self.start, self.count))
+
+    def input_for(self, index: int) -> tuple[Frame, dict]:
+        """The clip's frame, with the previous dream carried onto it; raises ClipEnded past its end."""
         self.source = self._framed(self._read(index), index)
         frame, stats = self.coherence.next_input(self.source, self.previous_source, self.previous_dream)
         return frame, {"coherence": stats}
 
-    def advance(self, index: int, dreamed: np.ndarray) -> np.ndarray:
-        self.previous_source, self.previous_dream = self.source, dreamed
-        return dreamed
+    def move_on(self, index: int, dream: Frame) -> list[Written]:
+        """The dream is written and kept: the next frame's coherence carries it along the clip's motion."""
+        self.previous_source, self.previous_dream = self.source, dream
+        return [Written(index, dream, dream)]
 
     def close(self) -> None:
         close = getattr(self.frames, "close", None)

@@ -11,8 +11,6 @@ VGG19's objective 11x), so the drifting render scores high for its blown-out col
 from __future__ import annotations
 
 import statistics
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -21,31 +19,31 @@ from pipeline.bench.video import compose_config, strength
 from pipeline.run.renderer import Renderer
 
 
+class Audited(Renderer):
+    """The render's own Renderer, noting for every dreamed frame after the first the objective of its
+    input, of its dream, and of the dream after the colour match."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.gains: list[tuple[float, float]] = []  # (gain of the dream, gain left after the match)
+        self.input_strength = 0.0
+
+    def dream(self, frame: np.ndarray, index: int):
+        self.input_strength = strength(self, frame, index)
+        return super().dream(frame, index)
+
+    def colour(self, frame: np.ndarray, index: int) -> np.ndarray:
+        matched = self.colour_match(frame, index)
+        if index > 0:
+            before, after = strength(self, frame, index), strength(self, matched, index)
+            self.gains.append((before - self.input_strength, after - self.input_strength))
+        return matched
+
+
 def audit_colour(overrides: list[str]) -> dict:
     """Render the video the overrides describe (nothing written) and return the gain kept: `kept` (all
     frames' gains after the match over all before), `median_frame` and `frames` (dreamed frames counted)."""
-    cfg, resolved = compose_config(overrides)
-    gains: list[tuple[float, float]] = []  # (gain of the dream, gain left after the match) per frame
-    with tempfile.TemporaryDirectory() as out_dir:
-        renderer = Renderer(cfg, resolved, Path(out_dir))
-        _, feed = renderer.feed()
-        match, dream, seen = renderer.colour, renderer.dream, {}
-
-        def dream_seen(frame: np.ndarray, index: int):
-            seen["input"] = strength(renderer, frame, index)
-            return dream(frame, index)
-
-        def match_seen(frame: np.ndarray, index: int) -> np.ndarray:
-            matched = match(frame, index)
-            if index > 0:
-                before, after = strength(renderer, frame, index), strength(renderer, matched, index)
-                gains.append((before - seen["input"], after - seen["input"]))
-            return matched
-
-        renderer.dream, renderer.colour = dream_seen, match_seen
-        for index in range(resolved.frame_count):
-            feed.frame_at(index, renderer)
-        feed.close()
+    gains = bench_video.run_video(compose_config(overrides), renderer_type=Audited)["renderer"].gains
     total = sum(before for before, _ in gains)
     per_frame = [after / before for before, after in gains if before]
     return {

@@ -29,6 +29,7 @@ from pipeline.bench.smoothness import residual, summarise
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.dreamer.ascent import frame_generator, objective
 from pipeline.dreamer.weights import load_features
+from pipeline.run.loop import dream_frames
 from pipeline.run.plan import Plan, plan
 from pipeline.run.renderer import Renderer
 
@@ -50,28 +51,51 @@ def strength(renderer: Renderer, frame: np.ndarray, index: int) -> float:
         return objective(image, renderer.network.taps, renderer.schedule.weights_at(index)).item()
 
 
-def run_video(settings: tuple[RenderConfig, Plan], keep: set[int] = frozenset()) -> dict:
-    """Every frame through the loop's feed and dreamer; returns seconds, per-frame strength, smoothness,
-    and the output frames whose indices are in `keep`."""
+class Measured:
+    """The loop's sink in a benchmark: writes nothing, keeps each output frame's strength, its step from
+    the frame before, whether it was dreamed, and the frames asked for; times its own work apart."""
+
+    def __init__(self, renderer: Renderer, keep: set[int]):
+        self.renderer, self.keep = renderer, keep
+        self.strengths, self.residuals, self.dreamed, self.kept = [], [], [], {}
+        self.previous: np.ndarray | None = None
+        self.seconds = 0.0  # spent here, not in the loop
+
+    def submit(self, index: int, frame: np.ndarray, keep, record: dict) -> None:
+        started = time.perf_counter()
+        self.strengths.append(strength(self.renderer, frame, index))
+        if self.previous is not None:
+            self.residuals.append(residual(self.renderer.camera, self.previous, frame, index - 1))
+        self.dreamed.append(record["dreamed"])
+        self.kept.update({index: frame} if index in self.keep else {})
+        self.previous = frame
+        self.seconds += time.perf_counter() - started
+
+
+def run_video(
+    settings: tuple[RenderConfig, Plan], keep: set[int] = frozenset(), renderer_type=Renderer
+) -> dict:
+    """Every frame through the render's own loop, nothing written; returns seconds, per-frame strength,
+    smoothness, and the output frames whose indices are in `keep`."""
     cfg, resolved = settings
     with tempfile.TemporaryDirectory() as out_dir:
-        renderer = Renderer(cfg, resolved, Path(out_dir))
+        renderer = renderer_type(cfg, resolved, Path(out_dir))
         _, feed = renderer.feed()
-        seconds, strengths, residuals, dreamed, kept, previous = 0.0, [], [], [], {}, None
-        for index in range(resolved.frame_count):
-            started = time.perf_counter()
-            frame, record, _ = feed.frame_at(index, renderer)
-            seconds += time.perf_counter() - started
-            strengths.append(strength(renderer, frame, index))
-            if previous is not None:
-                residuals.append(residual(renderer.camera, previous, frame, index - 1))
-            dreamed.append(record["dreamed"])
-            kept.update({index: frame} if index in keep else {})
-            previous = frame
+        sink = Measured(renderer, keep)
+        started = time.perf_counter()
+        dream_frames(renderer, feed, sink, should_stop=lambda: False, progress=lambda index, summary: None)
+        seconds = time.perf_counter() - started - sink.seconds
         feed.close()
-    smooth = summarise(residuals, dreamed) if residuals else None
-    return {"seconds": seconds, "frames": resolved.frame_count, "dreamed": sum(dreamed),
-            "strengths": strengths, "smoothness": smooth, "kept": kept, "renderer": renderer}  # fmt: skip
+    smooth = summarise(sink.residuals, sink.dreamed) if sink.residuals else None
+    return {
+        "seconds": seconds,
+        "frames": resolved.frame_count,
+        "dreamed": sum(sink.dreamed),
+        "strengths": sink.strengths,
+        "smoothness": smooth,
+        "kept": sink.kept,
+        "renderer": renderer,
+    }
 
 
 def sampled(count: int, frames: int) -> list[int]:
@@ -134,7 +158,8 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
         renderer = Renderer(full_cfg, full_plan, Path(scratch.name))
 
         def full_one(previous, index):
-            return renderer.dream(renderer.camera.warp(previous, (index - 1) / fps), index)
+            dreamed = renderer.dream(renderer.camera.warp(previous, (index - 1) / fps), index)
+            return renderer.colour(dreamed.image, index)
 
         per_second["full"] = time_samples(full_one, full_idx, ours["kept"]) * fps
         result["full_sampled_frames"] = full_idx

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -22,6 +23,15 @@ log = logging.getLogger(__name__)
 
 class DreamStopped(Exception):
     """`should_stop` said yes between two steps: the frame was abandoned half-dreamed."""
+
+
+@dataclass(frozen=True)
+class Dreamed:
+    """One dream and what it says of itself."""
+
+    image: torch.Tensor  # (1, 3, H, W), in the network's pixel space
+    objective_start: float  # at full size, before the first step of the last octave
+    objective_end: float  # before its last step (free: those forward passes run anyway)
 
 
 def objective(image: torch.Tensor, features: Features, layer_weights: LayerWeights) -> torch.Tensor:
@@ -79,15 +89,13 @@ def dream(
     cfg: DreamParams,
     generator: torch.Generator,
     space: PixelSpace,
-    stats: dict | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> torch.Tensor:
+) -> Dreamed:
     """Dream from the smallest octave up, carrying only the *detail* (dreamed minus base) to the next
     level, so the picture's own structure stays sharp while the dream grows over it.
 
-    `stats`, if given, receives the objective at full size before the first and before the last step
-    of the last octave (free: those forward passes run anyway). `should_stop` is asked before every
-    step; when it says yes the dream raises DreamStopped, so a stop request waits one step, not one frame.
+    `should_stop` is asked before every step; when it says yes the dream raises DreamStopped, so a stop
+    request waits one step, not one frame.
     """
     height, width = image.shape[-2:]
     bases = [resize(image, size) for size in octave_sizes(height, width, cfg.octaves, cfg.octave_scale)]
@@ -96,9 +104,7 @@ def dream(
         start = base + resize(detail, tuple(base.shape[-2:]))
         dreamed, values = dream_octave(start, features, layer_weights, cfg, generator, space, should_stop)
         detail = dreamed - base
-    if stats is not None:
-        stats.update(objective_start=values[0].item(), objective_end=values[-1].item())
-    return dreamed
+    return Dreamed(dreamed, values[0].item(), values[-1].item())
 
 
 def dream_octave(

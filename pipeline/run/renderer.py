@@ -1,12 +1,14 @@
 """Everything a render builds once and checks before its first frame, and dreaming one frame with it.
 
-The loop in pipeline/render.py asks a Renderer for its starting point and feed, and for each frame's dream.
+The loop (pipeline/run/loop.py) asks a Renderer for its starting point and feed, and for each frame's dream
+and colour; nothing here knows the order of frames.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from pipeline.animation.colour_match import ColourMatch
 from pipeline.animation.feeds import ClipFeed, ZoomFeed
 from pipeline.animation.schedule import LayerSchedule
 from pipeline.config import RenderConfig
+from pipeline.dreamer.dreamer import Dreamer
 from pipeline.errors import UserError
 from pipeline.output.checkpoint import check_resumable, load_checkpoint, load_state_array, save_state_array
 from pipeline.output.frames import read_png
@@ -30,18 +33,24 @@ from pipeline.run.music_setup import music_for_render, music_record
 from pipeline.run.plan import Plan
 from pipeline.run.preflight import check_disk
 from pipeline.run.setup import check_dreamer, load_network
-from pipeline.run.within_memory import WithinMemory
 from pipeline.sources.image import load_image, noise_image
 
 log = logging.getLogger(__name__)
 COLOUR_REFERENCE = "colour_reference"  # state/colour_reference.npy: the colours every frame is matched to
 
 
+@dataclass
+class DreamedFrame:
+    image: np.ndarray  # float32 RGB HWC in [0, 1], before the colour match
+    record: dict  # its line in frames.jsonl (pipeline/output/manifest.py)
+
+
 class Renderer:
     """Everything built once per render, validated before the first frame: schedule, camera, output
     folders and the network."""
 
-    def __init__(self, cfg: RenderConfig, plan: Plan, out_dir: Path):
+    def __init__(self, cfg: RenderConfig, plan: Plan, out_dir: Path, should_stop=lambda: False):
+        """`should_stop`: asked between gradient steps (the render's stop request)."""
         self.cfg, self.plan, self.out_dir = cfg, plan, out_dir
         deepest = cfg.layer_schedule.deepest_layer()
         device = check_dreamer(cfg, plan.height, plan.width, deepest, cfg.dream.most_octaves)
@@ -64,10 +73,9 @@ class Renderer:
         check_disk(out_dir, plan.frame_count, plan.width, plan.height)
         self.video_path = out_dir / cfg.video.filename
         self.page = RunPage(out_dir, cfg.video.filename, plan.frame_count, plan.fps)  # index.html
-        self.colour = self._colour(resuming=cfg.resume is not None)
+        self.colour_match = self._colour(resuming=cfg.resume is not None)
         self.network = load_network(cfg, device, deepest)
-        self.dreamer = WithinMemory(self.network, cfg.seed, cfg.dream.tile_pixels)
-        self.should_stop = None  # the loop's stop request, asked between gradient steps
+        self.dreamer = Dreamer(self.network, cfg.seed, cfg.dream.tile_pixels, should_stop)
 
     def feed(self) -> tuple[int, ZoomFeed | ClipFeed | CadenceFeed]:
         """(first frame to dream, where inputs come from): a clip, or the zoom loop from a photo or noise;
@@ -81,8 +89,9 @@ class Renderer:
             if self.camera.moved():
                 log.warning("the camera moves through the clip (motion.*); motion=still keeps its framing")
             carry = saved.frame if saved else None
+            coherence = Coherence(self.cfg.coherence)
             return start, ClipFeed(
-                Path(self.cfg.input), self.camera, Coherence(self.cfg.coherence), start, carry
+                Path(self.cfg.input), self.camera, coherence, self.plan.frame_count, start, carry
             )
         if saved is not None:
             return start, self._zoom_feed(start, saved.frame)
@@ -93,7 +102,7 @@ class Renderer:
     def _zoom_feed(self, start: int, carried: np.ndarray) -> ZoomFeed | CadenceFeed:
         """With cadence, `carried` is the last dream (resuming) or the first input; else the next input."""
         if self.cadence == 1:
-            return ZoomFeed(self.camera, carried)
+            return ZoomFeed(self.camera, self.plan.frame_count, start, carried)
         return CadenceFeed(self.camera, self.cadence, self.plan.frame_count, start, carried)
 
     def _colour(self, resuming: bool) -> ColourMatch:
@@ -113,22 +122,25 @@ class Renderer:
         for index in range(start):
             video.write(read_png(self.frames_dir / f"{index:06d}.png"))
 
-    def dream(self, frame: np.ndarray, index: int) -> tuple[np.ndarray, dict]:
-        """Dream one frame; return it (colour-matched: what is written is what is fed back, or carried
-        in a clip) with its manifest record. Raises DreamStopped (ascent) if `self.should_stop` (set by
-        the loop to its stop request) says yes between two steps."""
+    def dream(self, frame: np.ndarray, index: int) -> DreamedFrame:
+        """Dream one frame with the schedule's layers and the settings at its time; its manifest record
+        comes with it. Raises DreamStopped (ascent) if the stop check says yes between two steps."""
         started, t = time.perf_counter(), index / self.plan.fps
         weights = self.schedule.weights_at(index)
         goal = self.steering.objective_at(index, self.network.taps, self.network.space)
         params = self.cfg.dream.at(t, first_frame=index == 0, signals=self.signals)
-        stats: dict = {}
-        dreamed = self.dreamer.dream(frame, goal, params, index, stats, should_stop=self.should_stop)
-        similarity = self.steering.similarity(dreamed, goal, self.network.taps)
+        dreamed = self.dreamer.dream(frame, goal, params, index)
+        facts = {"objective_start": dreamed.objective_start, "objective_end": dreamed.objective_end}
+        similarity = self.steering.similarity(dreamed.image, goal, self.network.taps)
         if similarity is not None:
-            stats["guide_similarity"] = round(similarity, 6)
-        decoded = self.colour(self.network.space.decode(dreamed), index)
-        record = frame_record(index, t, weights, self.camera.values_at(t), params, stats, started)
-        return decoded, {**record, **music_record(self.signals, self.cfg, t)}
+            facts["guide_similarity"] = round(similarity, 6)
+        record = frame_record(index, t, weights, self.camera.values_at(t), params, facts, started)
+        record = {**record, **music_record(self.signals, self.cfg, t)}
+        return DreamedFrame(self.network.space.decode(dreamed.image), record)
+
+    def colour(self, frame: np.ndarray, index: int) -> np.ndarray:
+        """The dream matched to the render's colour reference (colour coherence; as it is when off)."""
+        return self.colour_match(frame, index)
 
     def describe(self, index: int) -> dict:
         """What the manifest says of a frame made between dreams (cadence): when, its layers, the camera."""

@@ -7,12 +7,12 @@ Checks come before loading, so a setting that cannot work fails in a second, not
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import torch
 
 from pipeline.config import DreamerConfig
 from pipeline.dreamer.device import configure_backends, resolve_device
+from pipeline.dreamer.dreamer import Network
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, resolve_precision
 from pipeline.dreamer.pyramid import check_pyramid
@@ -21,13 +21,6 @@ from pipeline.dreamer.weights import load_taps
 from pipeline.run.preflight import check_memory
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Network:
-    taps: Autocast  # VGG19 cut after the deepest layer, under the chosen precision
-    space: PixelSpace  # frames <-> the network's normalised input, on its device
-    device: torch.device
 
 
 def check_dreamer(cfg: DreamerConfig, height: int, width: int, deepest: str, octaves: int) -> torch.device:

@@ -30,8 +30,16 @@ class StubDreamer:
         self.inputs[index] = frame
         return _noise(index), {"index": index}
 
-    def describe(self, index):
-        return {"index": index}
+
+def drive(feed, dreamer):
+    """The render loop's way through a feed, with a stub dreamer: [(image, record, keep)] by frame index."""
+    made = {}
+    for index in feed.frames_to_dream():
+        source, _ = feed.input_for(index)
+        dreamed, _ = dreamer.dream(source, index)
+        for written in feed.move_on(index, dreamed):
+            made[written.index] = (written.image, {"dreamed": written.between is None}, written.keep)
+    return [made[index] for index in sorted(made)]
 
 
 def _noise(index):
@@ -58,7 +66,8 @@ def test_in_betweens_are_exact_camera_warps_of_the_neighbouring_dreams():
     camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
     dreamer, every, count = StubDreamer(), 3, 8
     feed = CadenceFeed(camera, every, count, 0, _noise(100))
-    frames = [feed.frame_at(index, dreamer) for index in range(count)]
+    frames = drive(feed, dreamer)
+    assert len(frames) == count
     assert sorted(dreamer.inputs) == [0, 3, 6, 7]  # every 3rd frame, and the last
     step = ZOOM ** (1 / FPS)
     for i, j in ((0, 3), (3, 6)):  # a dreamed frame starts from the previous dream moved by all N steps
@@ -88,10 +97,12 @@ def test_resume_continues_after_the_last_dream():
     camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
     dreamer = StubDreamer()
     feed = CadenceFeed(camera, 3, 8, 0, _noise(100))
-    whole = [feed.frame_at(k, dreamer)[0] for k in range(8)]
+    whole = [image for image, _, _ in drive(feed, dreamer)]
     resumed = CadenceFeed(camera, 3, 8, 4, _noise(3))  # the checkpoint after frame 3: its dream
+    again = drive(resumed, StubDreamer())
+    assert len(again) == 4
     for k in range(4, 8):
-        assert np.array_equal(resumed.frame_at(k, StubDreamer())[0], whole[k]), k
+        assert np.array_equal(again[k - 4][0], whole[k]), k
 
 
 def test_manifest_marks_the_dreamed_frames(tiny_config, tmp_path):
@@ -142,7 +153,7 @@ class NudgingDreamer(StubDreamer):
 def _residuals(feed_every, count=13):
     camera = Camera(MotionConfig(zoom=str(ZOOM)), FPS, W, H)
     feed, dreamer = CadenceFeed(camera, feed_every, count, 0, _noise(100)), NudgingDreamer()
-    made = [feed.frame_at(k, dreamer) for k in range(count)]
+    made = drive(feed, dreamer)
     residuals = [residual(camera, made[k][0], made[k + 1][0], k) for k in range(count - 1)]
     return summarise(residuals, [record["dreamed"] for _, record, _ in made])
 

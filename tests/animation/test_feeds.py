@@ -22,15 +22,17 @@ def _camera(**motion):
 def test_the_zoom_loop_starts_from_the_first_input_and_feeds_back_the_moved_dream():
     camera = _camera(zoom="0:(1.1), 2:(1.5)", angle="8")  # keyframed: the warp differs at every t
     first = _frame(0)
-    feed = ZoomFeed(camera, first)
-    frame, stats = feed.next_input(0)
+    feed = ZoomFeed(camera, 4, 0, first)
+    frame, stats = feed.input_for(0)
     assert frame is first and stats == {}
     for index in range(3):
         dreamed = _frame(10 + index)
-        carry = feed.advance(index, dreamed)
+        (written,) = feed.move_on(index, dreamed)
+        carry = written.keep
+        assert written.image is dreamed and written.index == index
         expected = camera.warp(dreamed, index / FPS)  # the step from this frame's time to the next
         assert np.array_equal(carry, expected)
-        assert np.array_equal(feed.next_input(index + 1)[0], expected)
+        assert np.array_equal(feed.input_for(index + 1)[0], expected)
         assert not np.array_equal(expected, camera.warp(dreamed, (index + 1) / FPS))  # t matters here
     feed.close()
 
@@ -64,15 +66,15 @@ def clip(monkeypatch):
 def test_a_still_clip_feed_hands_coherence_each_frame_with_the_previous_source_and_dream(clip):
     frames, state = clip
     coherence = _RecordingCoherence()
-    feed = ClipFeed("clip.mp4", _camera(), coherence, start=0, carry=None)
-    frame, stats = feed.next_input(0)
+    feed = ClipFeed("clip.mp4", _camera(), coherence, count=6, start=0, carry=None)
+    frame, stats = feed.input_for(0)
     assert state["size"] == (W, H) and state["path"] == "clip.mp4"
     assert np.array_equal(frame, frames[0] * 0.5) and stats == {"coherence": {"mode": "recorded", "call": 1}}
     source, previous_source, previous_dream = coherence.calls[0]
     assert np.array_equal(source, frames[0]) and previous_source is None and previous_dream is None
     dreamed = _frame(7)
-    assert feed.advance(0, dreamed) is dreamed  # a clip's carry is the last dream itself
-    feed.next_input(1)
+    assert feed.move_on(0, dreamed)[0].keep is dreamed  # a clip's carry is the last dream itself
+    feed.input_for(1)
     source, previous_source, previous_dream = coherence.calls[1]
     assert np.array_equal(source, frames[1]) and np.array_equal(previous_source, frames[0])
     assert previous_dream is dreamed
@@ -91,10 +93,10 @@ def test_a_moving_camera_frames_each_clip_frame_by_its_whole_move_so_far(clip):
     frames, _ = clip
     camera = _camera(zoom="0:(1.2), 1:(1.6)", shift_x="0.1")
     coherence = _RecordingCoherence()
-    feed = ClipFeed("clip.mp4", camera, coherence, start=0, carry=None)
+    feed = ClipFeed("clip.mp4", camera, coherence, count=6, start=0, carry=None)
     for index in range(4):
-        feed.next_input(index)
-        feed.advance(index, _frame(50 + index))
+        feed.input_for(index)
+        feed.move_on(index, _frame(50 + index))
         source = coherence.calls[index][0]
         assert np.allclose(source, camera.apply(frames[index], _travelled(camera, index)), atol=1e-6)
     assert np.array_equal(coherence.calls[0][0], frames[0])  # frame 0: not moved yet
@@ -106,8 +108,8 @@ def test_a_resumed_clip_feed_skips_to_its_frame_with_the_saved_dream_and_the_sam
     camera = _camera(zoom="1.3", angle="5")
     coherence = _RecordingCoherence()
     carry = _frame(99)
-    feed = ClipFeed("clip.mp4", camera, coherence, start=3, carry=carry)
-    feed.next_input(3)
+    feed = ClipFeed("clip.mp4", camera, coherence, count=6, start=3, carry=carry)
+    feed.input_for(3)
     source, previous_source, previous_dream = coherence.calls[0]
     assert np.allclose(source, camera.apply(frames[3], _travelled(camera, 3)), atol=1e-6)
     assert np.allclose(previous_source, camera.apply(frames[2], _travelled(camera, 2)), atol=1e-6)
@@ -116,5 +118,5 @@ def test_a_resumed_clip_feed_skips_to_its_frame_with_the_saved_dream_and_the_sam
 
 def test_closing_a_feed_whose_frames_cannot_be_closed_is_harmless(monkeypatch):
     monkeypatch.setattr(feeds, "read_clip", lambda path, width, height: iter([_frame(0)]))
-    feed = ClipFeed("clip.mp4", _camera(), _RecordingCoherence(), start=0, carry=None)
+    feed = ClipFeed("clip.mp4", _camera(), _RecordingCoherence(), count=6, start=0, carry=None)
     feed.close()

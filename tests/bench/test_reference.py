@@ -14,7 +14,7 @@ def test_reference_and_pipeline_dream_the_same_image():
     space = PixelSpace.imagenet()
     image = space.encode(torch.rand(32, 40, 3, generator=torch.Generator().manual_seed(0)).numpy())
     cfg = DreamParams(octaves=2, steps=2, jitter=4)
-    ours = dream(image, FeatureTaps(stack), {"conv2_1": 1.0}, cfg, frame_generator(0, 0), space)
+    ours = dream(image, FeatureTaps(stack), {"conv2_1": 1.0}, cfg, frame_generator(0, 0), space).image
     theirs = reference_dream(image, stack, "conv2_1", cfg, frame_generator(0, 0), space)
     assert not torch.allclose(ours, image, atol=0.05)  # both really dreamed
     # float rounding differs (the pipeline scales its gradient by the pixel count, runs channels_last);

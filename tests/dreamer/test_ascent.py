@@ -23,7 +23,7 @@ def test_objective_rises_on_a_toy_net(toy_features):
     image = _image()
     weights = {"first": 0.3, "second": 1.0}
     cfg = DreamParams(octaves=1, steps=8, jitter=2, lr=0.05)
-    dreamed = dream(image, toy_features, weights, cfg, frame_generator(0, 0), SPACE)
+    dreamed = dream(image, toy_features, weights, cfg, frame_generator(0, 0), SPACE).image
     before, after = objective(image, toy_features, weights), objective(dreamed, toy_features, weights)
     assert after > before * 1.2
 
@@ -35,13 +35,13 @@ def test_objective_rises_on_random_vgg19():
     weights = {"conv3_1": 1.0}
     dreamed = dream(
         image, taps, weights, DreamParams(octaves=2, steps=3, jitter=4), frame_generator(0, 0), space
-    )
+    ).image
     assert objective(dreamed, taps, weights) > objective(image, taps, weights)
 
 
 def test_dream_stays_in_the_valid_pixel_range(toy_features):
     cfg = DreamParams(octaves=2, steps=6, lr=2.0, jitter=3)
-    dreamed = dream(_image(), toy_features, {"second": 1.0}, cfg, frame_generator(0, 0), SPACE)
+    dreamed = dream(_image(), toy_features, {"second": 1.0}, cfg, frame_generator(0, 0), SPACE).image
     frame = dreamed * SPACE.std + SPACE.mean
     assert frame.min() >= -1e-6 and frame.max() <= 1 + 1e-6
     assert frame.min() < 0.01 and frame.max() > 0.99  # strong lr: the clamp was really exercised
@@ -58,7 +58,9 @@ def test_no_op_steps_give_back_the_input_exactly(monkeypatch, toy_features):
     """Only detail travels between octaves: the full-size picture is never blurred by the pyramid."""
     monkeypatch.setattr(dream_module, "ascent_step", lambda image, *args: (image, torch.zeros(())))
     image = _image()
-    out = dream(image, toy_features, {"first": 1.0}, DreamParams(octaves=3), frame_generator(0, 0), SPACE)
+    out = dream(
+        image, toy_features, {"first": 1.0}, DreamParams(octaves=3), frame_generator(0, 0), SPACE
+    ).image
     assert torch.allclose(out, image, atol=1e-6)
 
 
@@ -66,7 +68,7 @@ def test_detail_dreamed_at_small_octaves_is_carried_to_full_size(monkeypatch, to
     monkeypatch.setattr(dream_module, "ascent_step", lambda image, *args: (image + 0.01, torch.zeros(())))
     image = _image()
     cfg = DreamParams(octaves=3, steps=4)
-    out = dream(image, toy_features, {"first": 1.0}, cfg, frame_generator(0, 0), SPACE)
+    out = dream(image, toy_features, {"first": 1.0}, cfg, frame_generator(0, 0), SPACE).image
     # every octave's 4 steps added 0.01; all of it reached the full-size result
     assert torch.allclose(out - image, torch.full_like(image, 0.01 * 4 * 3), atol=1e-5)
 
@@ -90,7 +92,7 @@ def test_same_seed_same_dream(toy_features):
     cfg = DreamParams(octaves=2, steps=3)
 
     def run():
-        return dream(_image(), toy_features, {"second": 1.0}, cfg, frame_generator(1, 2), SPACE)
+        return dream(_image(), toy_features, {"second": 1.0}, cfg, frame_generator(1, 2), SPACE).image
 
     assert torch.equal(run(), run())
 
@@ -216,10 +218,9 @@ def test_dream_reports_the_objective_at_the_first_and_last_step_of_the_last_octa
         return image, torch.tensor(float(len(calls)))
 
     monkeypatch.setattr(dream_module, "ascent_step", step)
-    stats = {}
-    dream(_image(), None, {"x": 1.0}, DreamParams(octaves=2, steps=3), frame_generator(0, 0), SPACE, stats)
+    dreamed = dream(_image(), None, {"x": 1.0}, DreamParams(octaves=2, steps=3), frame_generator(0, 0), SPACE)
     assert calls == [(29, 34)] * 3 + [(40, 48)] * 3  # 40 / 1.4 = 28.6, 48 / 1.4 = 34.3
-    assert stats == {"objective_start": 4.0, "objective_end": 6.0}
+    assert (dreamed.objective_start, dreamed.objective_end) == (4.0, 6.0)
 
 
 def test_frame_randomness_is_a_pure_function_of_seed_and_index():

@@ -3,8 +3,8 @@ from collections import namedtuple
 import pytest
 import torch
 
+import pipeline.dreamer.dreamer as renderer_module
 import pipeline.run.preflight as preflight
-import pipeline.run.within_memory as renderer_module
 from pipeline.errors import UserError
 from pipeline.render import render
 from pipeline.run.preflight import activation_bytes, check_disk, check_memory

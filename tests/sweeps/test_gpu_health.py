@@ -56,7 +56,7 @@ def test_a_failing_sweep_job_marks_the_process(fresh_process, monkeypatch, tmp_p
 # device-side assert.
 SWEEP = """
 import sys
-import pipeline.run.within_memory as within_memory
+import pipeline.dreamer.dreamer as within_memory
 def device_side_assert(*args, **kwargs):
     raise RuntimeError({error!r})
 within_memory.dream = device_side_assert

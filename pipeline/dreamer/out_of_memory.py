@@ -1,6 +1,6 @@
 """Out of memory in the middle of a dream is not fatal: free what the failed attempt held, then dream the
 same image again with its gradient in smaller tiles (the same gradient, in more passes), and keep the
-smaller budget for the images after it. Shared by the video (run/renderer.py) and the stills (dream.py).
+smaller budget for the images after it (pipeline.dreamer.dreamer.Dreamer holds it).
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TypeVar
 
-import numpy as np
 import torch
 
-from pipeline.dreamer.ascent import dream, frame_generator
 from pipeline.dreamer.device import empty_cache
-from pipeline.dreamer.settings import DreamParams, LayerWeights
-from pipeline.run.setup import Network
+from pipeline.dreamer.settings import DreamParams
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -27,31 +24,6 @@ SMALLEST_BUDGET = 2 * 16 * 16  # pixels: below this a tile cannot shrink further
 # What each allocator says when it gives up: CUDA's caching allocator, cuDNN's workspace, Apple's MPS
 # ("MPS backend out of memory"), and the CPU's default allocator.
 OUT_OF_MEMORY = ("out of memory", "cudnn_status_alloc_failed", "can't allocate memory")
-
-
-class WithinMemory:
-    """The network's dream of one image, within a memory budget that a failure lowers for good."""
-
-    def __init__(self, network: Network, seed: int, tile_pixels: int):
-        self.network, self.seed = network, seed
-        self.tile_pixels = tile_pixels  # lowered for good if an image runs out of memory
-
-    def dream(self, frame: np.ndarray, weights: LayerWeights, params: DreamParams, index: int, stats: dict,
-              what: str | None = None, should_stop=None):  # fmt: skip
-        """Dream frame `index` (its jitter comes from (seed, index)); `what` names it in the log;
-        `should_stop` goes to the dreamer (asked between steps)."""
-        space = self.network.space
-
-        def attempt(within: DreamParams):
-            generator = frame_generator(self.seed, index)
-            image = space.encode(frame)
-            return dream(image, self.network.taps, weights, within, generator, space, stats, should_stop)
-
-        pixels = frame.shape[0] * frame.shape[1]
-        dreamed, self.tile_pixels = dream_within_memory(
-            attempt, params, self.tile_pixels, pixels, self.network.device, what or f"frame {index}"
-        )
-        return dreamed
 
 
 def is_out_of_memory(error: BaseException) -> bool:

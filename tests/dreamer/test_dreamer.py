@@ -1,15 +1,15 @@
-"""Out of memory is not fatal: the frame is dreamed again with its gradient in tiles, to the same result."""
+"""The dreamer built once: out of memory is not fatal (the frame is dreamed again with its gradient in tiles,
+to the same result), and each dream says its objective."""
 
 import numpy as np
 import pytest
 import torch
 
+from pipeline.dreamer.dreamer import Dreamer, Network
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.settings import DreamParams
 from pipeline.dreamer.vgg import FeatureTaps, vgg19_taps
 from pipeline.dreamer.weights import random_features
-from pipeline.run.setup import Network
-from pipeline.run.within_memory import WithinMemory
 
 
 class _OutOfMemoryAbove:
@@ -37,19 +37,21 @@ def taps():
 def test_a_frame_that_runs_out_of_memory_is_dreamed_again_in_tiles_with_the_same_result(taps):
     frame = np.random.default_rng(0).random((48, 64, 3)).astype(np.float32)
     params, weights = DreamParams(octaves=2, steps=2, jitter=4), {"conv2_1": 1.0}
-    whole = WithinMemory(_network(taps), 0, 2_500_000).dream(frame, weights, params, 0, {})
+    whole = Dreamer(_network(taps), 0, 2_500_000).dream(frame, weights, params, 0)
     limited = _OutOfMemoryAbove(taps, limit=1500)  # the 48x64 level (3,072 px) does not fit whole
-    dreamer = WithinMemory(_network(limited), 0, 2_500_000)
-    retried = dreamer.dream(frame, weights, params, 0, {})
+    dreamer = Dreamer(_network(limited), 0, 2_500_000)
+    retried = dreamer.dream(frame, weights, params, 0)
     assert limited.refused >= 1
     assert dreamer.tile_pixels == 48 * 64 // 4  # a quarter of the frame, kept for the frames after it
-    assert torch.allclose(retried, whole, atol=2e-3)
+    assert torch.allclose(retried.image, whole.image, atol=2e-3)
+    assert retried.objective_end == pytest.approx(whole.objective_end, rel=1e-3)
+    assert whole.objective_end > whole.objective_start  # the dream raised what it maximises
 
 
 def test_other_runtime_errors_are_not_retried(taps):
     broken = _OutOfMemoryAbove(taps, limit=0, message="shape mismatch")
     with pytest.raises(RuntimeError, match="shape mismatch"):
-        WithinMemory(_network(broken), 0, 2_500_000).dream(
-            np.zeros((32, 32, 3), np.float32), {"conv2_1": 1.0}, DreamParams(octaves=1, steps=1), 0, {}
+        Dreamer(_network(broken), 0, 2_500_000).dream(
+            np.zeros((32, 32, 3), np.float32), {"conv2_1": 1.0}, DreamParams(octaves=1, steps=1), 0
         )
     assert broken.refused == 1
