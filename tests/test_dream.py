@@ -10,10 +10,10 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from pipeline.config import StillsConfig, resolve_layers
-from pipeline.dream import starting_image
 from pipeline.dreamer.layers import conv_layer_names
 from pipeline.errors import UserError
 from pipeline.output.frames import read_png
+from pipeline.run.stills import starting_image
 from tests.conftest import CONF_DIR
 from tests.test_cli import ROOT, _assert_one_line_error
 

@@ -54,8 +54,8 @@ def dream_frames(renderer, feed, sink, should_stop: Callable[[], bool], progress
             record = _record(renderer, written, {**dreamed.record, **facts})
             sink.submit(written.index, written.image, written.keep, record)  # 5. write
             progress(written.index, _summary(record))
-        if should_stop():
-            return LoopEnd(Outcome.STOPPED)
+            if should_stop():  # after this frame: a resume makes the rest again from the last checkpoint
+                return LoopEnd(Outcome.STOPPED)
     return LoopEnd(Outcome.FINISHED)
 
 

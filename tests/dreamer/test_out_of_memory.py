@@ -8,9 +8,9 @@ import torch
 import pipeline.dreamer.dreamer as within_memory_module
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.config import StillsConfig
-from pipeline.dream import dream_stills
 from pipeline.dreamer.out_of_memory import dream_within_memory, is_out_of_memory
 from pipeline.dreamer.settings import DreamParams, ModelConfig
+from pipeline.run.stills import dream_stills
 from tests.run.test_preflight import fail_untiled
 
 CUDA = torch.device("cuda", 0)

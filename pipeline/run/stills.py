@@ -1,0 +1,74 @@
+"""Stills: one image dreamed once per layer (or per channel of one layer) with the video's dreamer, from
+the same start and the same jitter so they differ only by what they dream, and the grid that compares
+them. `python -m pipeline.dream` (pipeline/dream.py) is the command; this is what it runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from pipeline.config import StillsConfig
+
+log = logging.getLogger(__name__)
+
+
+def starting_image(cfg: StillsConfig):
+    """The photo at the stills' size (cover-cropped like a video's first frame; a size of 0 keeps the
+    photo's, or its aspect if the other side is set), or seeded noise."""
+    from pipeline.run.plan import input_path
+    from pipeline.sources.image import cover_crop, noise_image, read_image
+
+    source = input_path(cfg.input)
+    if source is None:
+        return noise_image(cfg.width or 640, cfg.height or 360, cfg.seed)
+    photo = read_image(source)
+    rows, cols = photo.shape[:2]
+    width = cfg.width or (round(cols * cfg.height / rows) if cfg.height else cols)
+    height = cfg.height or (round(rows * width / cols) if cfg.width else rows)
+    return cover_crop(photo, max(1, width), max(1, height))
+
+
+def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
+    """Dream the image once per layer from the same start and the same jitter, so the stills differ
+    only by layer; write <layer>.png each and grid.jpg. Returns the files written."""
+    # torch, torchvision and OpenCV load here, where the work starts: --help and typos stay instant
+    from pipeline.dreamer.dreamer import Dreamer
+    from pipeline.dreamer.layers import deepest
+    from pipeline.output.frames import save_png
+    from pipeline.output.previews import captioned_grid, shrink
+    from pipeline.run.setup import check_dreamer, load_network
+
+    frame = starting_image(cfg)
+    height, width = frame.shape[:2]
+    last = deepest(cfg.layer_names)
+    network = load_network(cfg, check_dreamer(cfg, height, width, last, cfg.dream.octaves), last)
+    space, params = network.space, cfg.dream.at(0.0, first_frame=True)
+    tile = min(640, max(320, width))  # grid tile width
+    dreamer = Dreamer(network, cfg.seed, cfg.dream.tile_pixels)  # a layer out of memory lowers its budget
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pictures, written = [(shrink(frame, tile), ["input"])], []
+    for name, goal in goals(cfg):
+        started = time.perf_counter()
+        result = dreamer.dream(frame, goal, params, 0, what=name)
+        dreamed = space.decode(result.image)
+        save_png(out_dir / f"{name}.png", dreamed)
+        pictures.append((shrink(dreamed, tile), [name]))
+        written.append(out_dir / f"{name}.png")
+        objective = f"{result.objective_start:.4g} -> {result.objective_end:.4g}"
+        log.info("%s: objective %s, %.2fs", name, objective, time.perf_counter() - started)
+    written.append(captioned_grid(pictures, out_dir / "grid.jpg", width=tile))
+    log.info("wrote %d stills (%dx%d) and %s", len(written) - 1, width, height, written[-1])
+    return written
+
+
+def goals(cfg: StillsConfig) -> list:
+    """(still's name, what it dreams): each layer whole, or each channel of the one layer given
+    ("conv4_2_c12": what channel 12 of conv4_2 dreams)."""
+    from pipeline.dreamer.objective import Objective, Term
+
+    if cfg.channel_list is None:
+        return [(layer, {layer: 1.0}) for layer in cfg.layer_names]
+    layer = cfg.layer_names[0]
+    return [(f"{layer}_c{c}", Objective((Term(layer, 1.0, (c,)),))) for c in cfg.channel_list]
