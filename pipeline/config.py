@@ -27,7 +27,7 @@ from pipeline.errors import UserError
 from pipeline.ffmpeg import fps_fraction
 from pipeline.output.video_config import VideoConfig
 
-# cadence=auto on a zoom render (README, "A whole video at a fraction of the cost": measured)
+# cadence=auto on a zoom render (docs/speed-and-cost.md, "A whole video at a fraction of the cost": measured)
 AUTO_CADENCE = 6
 MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed and numpy's SeedSequence both take it
 # Where the Hydra configs (render.yaml, stills.yaml, the preset groups) are: package data, so an installed

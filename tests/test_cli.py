@@ -107,7 +107,7 @@ def test_help_and_cfg_show_the_settings():
 
 
 def test_frames_auto_without_audio_renders_120_frames(tmp_path):
-    """README: frames=auto is a clip's length, else the audio track's, else 120 (not a mistake)."""
+    """docs/settings.md: frames=auto is a clip's length, else the audio track's, else 120 (not a mistake)."""
     run_dir = tmp_path / "run"
     fast = ["width=32", "height=32", "dream.octaves=1", "dream.steps=1", "layer_schedule=single",
             "layer_schedule.layer=conv1_1", "preview_every=0", "contact_sheet=false"]  # fmt: skip

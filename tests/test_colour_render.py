@@ -1,6 +1,6 @@
 """Issue 15's promise on a long render: with colour coherence the figures hold for 300 frames; without it
 they drift (both shown, so the test cannot pass vacuously). What the match costs the dream cannot be judged
-with random weights (README, Colour coherence), so no test claims it."""
+with random weights (docs/colour-guides-channels.md, Colour coherence), so no test claims it."""
 
 from pathlib import Path
 
