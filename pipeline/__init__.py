@@ -5,7 +5,7 @@ sweeps/ many renders. The commands sit at the top (render, dream, encode, bench)
 (config) and the shared error path (errors) and ffmpeg runner (ffmpeg). tests/test_layering.py checks who
 may import whom, as each subpackage's docstring states.
 
-From Python: `pipeline.Dreamer`, `pipeline.DreamImage` and `pipeline.UserError`
+From Python: `pipeline.Dreamer`, `pipeline.render_video`, `pipeline.DreamImage` and `pipeline.UserError`
 (pipeline/api/, docs/python.md), loaded on first use so `import pipeline` stays instant.
 """
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pipeline.api import Dreamer, DreamImage
+    from pipeline.api import Dreamer, DreamImage, render_video
     from pipeline.errors import UserError
 
-__all__ = ["DreamImage", "Dreamer", "UserError"]
+__all__ = ["DreamImage", "Dreamer", "UserError", "render_video"]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,5 +9,6 @@ CLI's overrides. Importing this package loads no torch: a Dreamer loads it when 
 
 from pipeline.api.dreamer import Dreamer
 from pipeline.api.picture import DreamImage
+from pipeline.api.video import render_video
 
-__all__ = ["DreamImage", "Dreamer"]
+__all__ = ["DreamImage", "Dreamer", "render_video"]

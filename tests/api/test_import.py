@@ -21,7 +21,7 @@ print(" ".join(name for name in {heavy!r} if name in sys.modules) or "none")
 
 @pytest.mark.parametrize(
     "use",
-    ["", "pipeline.Dreamer, pipeline.DreamImage, pipeline.UserError"],
+    ["", "pipeline.Dreamer, pipeline.render_video, pipeline.DreamImage, pipeline.UserError"],
 )
 def test_import_pipeline_and_its_api_names_load_no_torch(use):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -34,9 +34,10 @@ def test_import_pipeline_and_its_api_names_load_no_torch(use):
 
 def test_the_api_names_are_the_api_modules_own():
     from pipeline.api.dreamer import Dreamer
+    from pipeline.api.video import render_video
     from pipeline.errors import UserError
 
-    assert (pipeline.Dreamer, pipeline.UserError) == (Dreamer, UserError)
-    assert {"Dreamer", "DreamImage", "UserError"} <= set(dir(pipeline))
+    assert (pipeline.Dreamer, pipeline.render_video, pipeline.UserError) == (Dreamer, render_video, UserError)
+    assert {"Dreamer", "render_video", "DreamImage", "UserError"} <= set(dir(pipeline))
     with pytest.raises(AttributeError, match="no attribute 'Dreamr'"):
         pipeline.Dreamr  # noqa: B018
