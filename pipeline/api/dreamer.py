@@ -2,26 +2,25 @@
 
 Every call composes the stills command's real settings (`python -m pipeline.dream`, StillsConfig) from its
 keyword arguments, so the defaults and checks are the command line's and a mistake is its one-line
-UserError. The network is loaded when the Dreamer is made (up to the stills' default layers) and cut
-deeper only when a dream asks for a deeper layer (from the weights already read); `release()` frees it.
+UserError. The network (network.py) is loaded when the Dreamer is made, up to the stills' default layers,
+and cut deeper only when a dream asks for a deeper layer; `release()` frees it.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pipeline.api.goals import Layers, layer_names, layer_weights, objective
+from pipeline.api.network import KeptNetwork
 from pipeline.api.picture import DreamImage, as_frame, picture
 from pipeline.api.progress import step_bar
 from pipeline.api.settings import Overrides, checked, compose, override_list
+from pipeline.dreamer.layers import deepest
 from pipeline.errors import UserError
 
-log = logging.getLogger(__name__)
 # Settings the loaded network is made with: a call that changes one needs another Dreamer.
 FIXED = ("model", "device", "precision", "seed", "deterministic", "threads")
 
@@ -59,9 +58,7 @@ class Dreamer:
         self._fixed = override_list(overrides, **{k: v for k, v in given.items() if v is not None})
         self.quiet = quiet
         self.settings = self._compose([])  # the stills' settings these defaults and checks come from
-        self._apply_threads()
-        self._network = self._core = None
-        self._load(self.settings, _deepest(self.settings.layer_names))
+        self._kept = KeptNetwork(self.settings)
 
     def dream(self, image: Any = None, layers: Layers | None = None, channels: Any = None, **settings: Any):
         """Dream `image` once with `layers` together; returns the dream as an 8-bit RGB DreamImage.
@@ -80,11 +77,12 @@ class Dreamer:
         weights = layer_weights(layers, cfg)
         what = "+".join(name for name, weight in weights.items() if weight > 0)
         height, width = frame.shape[:2]
-        self._fit(cfg, height, width, _deepest(weights))
-        goal = objective(weights, cfg, (width, height), self._network.taps, self._network.space)
+        self._kept.fit(cfg, height, width, deepest(weights))
+        network = self._kept.network
+        goal = objective(weights, cfg, (width, height), network.taps, network.space)
         total = cfg.dream.octaves * cfg.dream.at(0.0).steps
         with step_bar(total, what, self.quiet) as tick:
-            return picture(self._dream(frame, goal, cfg, what, tick))
+            return picture(self._kept.dream(frame, goal, cfg, what, tick))
 
     def stills(self, image: Any = None, layers: Layers | None = None, channels: Any = None, **settings: Any):
         """One dream per layer (or per channel of one layer, named "conv4_2_c12"), each from the same
@@ -94,11 +92,11 @@ class Dreamer:
 
         cfg, frame = self._prepare(image, layers, channels, settings)
         height, width = frame.shape[:2]
-        self._fit(cfg, height, width, _deepest(cfg.layer_names))
+        self._kept.fit(cfg, height, width, deepest(cfg.layer_names))
         todo = goals(cfg)
         total = len(todo) * cfg.dream.octaves * cfg.dream.at(0.0).steps
         with step_bar(total, "stills", self.quiet) as tick:
-            return {name: picture(self._dream(frame, goal, cfg, name, tick)) for name, goal in todo}
+            return {name: picture(self._kept.dream(frame, goal, cfg, name, tick)) for name, goal in todo}
 
     def grid(
         self, image: Any = None, stills: Mapping[str, Any] | None = None, **arguments: Any
@@ -127,17 +125,7 @@ class Dreamer:
     def release(self) -> None:
         """Free the network's memory (and the process's copy of the weights); the next dream loads it
         again."""
-        import gc
-
-        from pipeline.dreamer import weights
-        from pipeline.dreamer.device import empty_cache
-
-        device = self._network.device if self._network is not None else None
-        self._network = self._core = None
-        weights._LAST_LOADED.clear()  # the cache a sweep keeps between jobs
-        gc.collect()
-        if device is not None:
-            empty_cache(device)
+        self._kept.release()
 
     def __enter__(self) -> Dreamer:
         return self
@@ -171,44 +159,3 @@ class Dreamer:
         if image is None or isinstance(image, str | os.PathLike):
             return cfg, starting_image(cfg)
         return cfg, fit_size(as_frame(image), cfg.width, cfg.height)
-
-    def _fit(self, cfg, height: int, width: int, last: str) -> None:
-        """The CLI's checks for this size and layer (pyramid, memory); the network cut deep enough."""
-        from pipeline.dreamer.layers import deepest
-        from pipeline.run.setup import check_dreamer
-
-        check_dreamer(cfg, height, width, last, cfg.dream.octaves)
-        if self._network is None or deepest([self._depth, last]) != self._depth:
-            self._load(cfg, last if self._network is None else deepest([self._depth, last]))
-
-    def _load(self, cfg, last: str) -> None:
-        from pipeline.dreamer.device import resolve_device
-        from pipeline.dreamer.dreamer import Dreamer as Core
-        from pipeline.run.setup import load_network
-
-        self._network = None  # the old cut is freed before the new one is made
-        self._network = load_network(cfg, resolve_device(cfg.device), last)
-        # Each dream's dream.tile_pixels applies; the budget only keeps what running out of memory taught.
-        budget = self._core.tile_pixels if self._core is not None else sys.maxsize
-        self._core, self._depth = Core(self._network, cfg.seed, budget), last
-
-    def _dream(self, frame, goal, cfg, what: str, tick):
-        self._core.should_stop = tick
-        result = self._core.dream(frame, goal, cfg.dream.at(0.0, first_frame=True), 0, what=what)
-        log.info("%s: objective %.4g -> %.4g", what, result.objective_start, result.objective_end)
-        return self._network.space.decode(result.image)
-
-    def _apply_threads(self) -> None:
-        """`threads` > 0: torch's and OpenCV's CPU threads for this process, as the CLI sets them."""
-        if self.settings.threads > 0:
-            import cv2
-            import torch
-
-            torch.set_num_threads(self.settings.threads)
-            cv2.setNumThreads(self.settings.threads)
-
-
-def _deepest(names) -> str:
-    from pipeline.dreamer.layers import deepest
-
-    return deepest(names)

@@ -61,15 +61,15 @@ def test_stills_per_layer_and_per_channel_and_their_grid(dreamer, photo):
 
 def test_a_deeper_layer_cuts_the_network_deeper_and_release_frees_it(photo):
     dreamer = pipeline.Dreamer(overrides=NETWORK, quiet=True)
-    assert dreamer._depth == "conv5_1"  # the stills' default layers
+    assert dreamer._kept.depth == "conv5_1"  # the stills' default layers
     dreamed = dreamer.dream(photo, layers="conv5_2", **FAST)
-    assert dreamer._depth == "conv5_2"
+    assert dreamer._kept.depth == "conv5_2"
     dreamer.release()
-    assert dreamer._network is None and not weights._LAST_LOADED
+    assert dreamer._kept.network is None and not weights._LAST_LOADED
     assert (dreamer.dream(photo, layers="conv5_2", **FAST) == dreamed).all()  # loaded again, the same
     with pipeline.Dreamer(overrides=NETWORK, quiet=True) as kept:
         kept.dream(photo, layers="conv1_1", **FAST)
-    assert kept._network is None
+    assert kept._kept.network is None
 
 
 def test_the_networks_own_settings_stay_the_dreamers(dreamer, photo):
