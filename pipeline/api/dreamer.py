@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.api.goals import Layers, layer_names, layer_weights, objective
 from pipeline.api.network import KeptNetwork
@@ -20,6 +20,11 @@ from pipeline.api.progress import step_bar
 from pipeline.api.settings import Overrides, checked, compose, override_list
 from pipeline.dreamer.layers import deepest
 from pipeline.errors import UserError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pipeline.config import StillsConfig
 
 # Settings the loaded network is made with: a call that changes one needs another Dreamer.
 FIXED = ("model", "device", "precision", "seed", "deterministic", "threads")
@@ -60,7 +65,9 @@ class Dreamer:
         self.settings = self._compose([])  # the stills' settings these defaults and checks come from
         self._kept = KeptNetwork(self.settings)
 
-    def dream(self, image: Any = None, layers: Layers | None = None, channels: Any = None, **settings: Any):
+    def dream(
+        self, image: Any = None, layers: Layers | None = None, channels: Any = None, **settings: Any
+    ) -> DreamImage:
         """Dream `image` once with `layers` together; returns the dream as an 8-bit RGB DreamImage.
 
         image: an array (HWC RGB, HW grey or RGBA; uint8, uint16 or float in [0, 1]; any size), a PIL image,
@@ -84,7 +91,9 @@ class Dreamer:
         with step_bar(total, what, self.quiet) as tick:
             return picture(self._kept.dream(frame, goal, cfg, what, tick))
 
-    def stills(self, image: Any = None, layers: Layers | None = None, channels: Any = None, **settings: Any):
+    def stills(
+        self, image: Any = None, layers: Layers | None = None, channels: Any = None, **settings: Any
+    ) -> dict[str, DreamImage]:
         """One dream per layer (or per channel of one layer, named "conv4_2_c12"), each from the same
         start and jitter, as `python -m pipeline.dream` writes them: {name: DreamImage}. The arguments
         are dream()'s (a layers dict's weights do not matter here: each layer dreams alone)."""
@@ -138,10 +147,12 @@ class Dreamer:
         named = f"weights={s.model.weights!r}, device={s.device!r}, precision={s.precision!r}"
         return f"Dreamer({named}, seed={s.seed})"
 
-    def _compose(self, call: list[str]):
+    def _compose(self, call: list[str]) -> StillsConfig:
         return checked(compose("stills", [*self._fixed, *call]))
 
-    def _prepare(self, image: Any, layers: Layers | None, channels: Any, settings: dict[str, Any]):
+    def _prepare(
+        self, image: Any, layers: Layers | None, channels: Any, settings: dict[str, Any]
+    ) -> tuple[StillsConfig, np.ndarray]:
         """(the call's checked settings, the starting frame at its size, float RGB in [0, 1])."""
         from pipeline.dream import fit_size, starting_image
 

@@ -42,7 +42,9 @@ def layer_weights(layers: Layers | None, cfg: StillsConfig) -> dict[str, float]:
     return weights
 
 
-def objective(weights: dict[str, float], cfg: StillsConfig, size: tuple[int, int], taps, space) -> Any:
+def objective(
+    weights: dict[str, float], cfg: StillsConfig, size: tuple[int, int], taps: Any, space: Any
+) -> Any:
     """The dream's Objective: each layer's term (narrowed to `channels`, steered to `dream.guide`), built
     by the render's own code (a one-stage schedule), so a guide is read and matched exactly as there."""
     from pipeline.animation.schedule import LayerSchedule, LayerScheduleConfig, StageConfig

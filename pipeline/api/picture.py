@@ -24,7 +24,7 @@ class DreamImage(np.ndarray):
     def __new__(cls, pixels: np.ndarray) -> DreamImage:
         return np.asarray(pixels, dtype=np.uint8).view(cls)
 
-    def __array_wrap__(self, array, context=None, return_scalar=False):
+    def __array_wrap__(self, array: np.ndarray, context: Any = None, return_scalar: bool = False) -> Any:
         """ufunc results (`image / 255.0`, `image > 128`) are plain arrays, or scalars."""
         result = np.asarray(array)
         return result[()] if return_scalar else result

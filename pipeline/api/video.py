@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from pipeline.api.settings import Overrides, checked, compose, override_list
 from pipeline.errors import UserError, one_line
@@ -66,7 +66,7 @@ def _render_in(run_dir: Path, overrides: list[str], quiet: bool) -> Path:
     from pipeline.run.lock import release
     from pipeline.run.loop import BAR_CLASS
 
-    def task(cfg) -> Path:
+    def task(cfg: DictConfig) -> Path:
         quiet_console(quiet)
         return _render_task(cfg)
 
@@ -86,11 +86,10 @@ def _render_in(run_dir: Path, overrides: list[str], quiet: bool) -> Path:
         release(run_dir)
 
 
-def _render_task(cfg) -> Path:
+def _render_task(cfg: DictConfig) -> Path:
     """What pipeline.render.main does with the composed config, raising instead of exiting: the run
     directory (or the one resumed), the GPU's health, the recorded settings for a resume, the render."""
     from hydra.core.hydra_config import HydraConfig
-    from omegaconf import OmegaConf
 
     from pipeline.render import render
     from pipeline.run.resume import resume_config
