@@ -9,15 +9,13 @@ instant) and does no I/O: the reference file is checked when the render sets up 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from pipeline.animation.keyframes import parse_keyframes
+from pipeline.animation.curves import Curves
 from pipeline.errors import UserError
 
 MATCHES = ("none", "first", "image")
 SPACES = ("lab", "hsv", "rgb")
 METHODS = ("meanstd", "histogram")
-_curve = lru_cache(maxsize=64)(parse_keyframes)  # strength_at runs every frame: parse once
 
 
 @dataclass
@@ -40,11 +38,6 @@ class ColourConfig:
             raise UserError(
                 f"colour.reference is set but colour.match={self.match}: use colour.match=image to match it"
             )
-        self.strength_at(0.0)  # parses the keyframes and checks the first value
-
-    def strength_at(self, t: float) -> float:
-        """The keyframed strength at t seconds, checked to lie in 0..1."""
-        value = _curve(self.strength, name="colour.strength")(t)
-        if not 0.0 <= value <= 1.0:
-            raise UserError(f"colour.strength must be between 0 and 1, but is {value:g} at t={t:g}s")
-        return value
+        # parses the keyframes and checks the first value; a render checks every frame's with its
+        # soundtrack (pipeline.animation.curves)
+        Curves({"colour": self}).at("colour.strength", 0.0)

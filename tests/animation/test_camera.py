@@ -323,7 +323,7 @@ def test_bad_border_lists_the_choices():
 
 
 def test_a_zoom_of_zero_from_the_start_is_refused_when_composed():
-    with pytest.raises(UserError, match=r"^motion.zoom must be above 0 \(1.0 holds still"):
+    with pytest.raises(UserError, match=r"^motion.zoom must stay above 0 \(1.0 holds still"):
         MotionConfig(zoom="0")
 
 
