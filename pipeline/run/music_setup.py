@@ -24,7 +24,8 @@ def music_for_render(cfg: RenderConfig, plan: Plan, out_dir: Path) -> MusicSigna
     # Composing refused a render with no possible sound; whether a clip has its own is known only now.
     check_music_source(cfg.music_keys, cfg.layer_schedule.unit, plan.audio_source is not None)
     audio = Path(plan.audio_source)
-    signals = analyse_for_render(audio, plan.fps, plan.frame_count, out_dir, cfg.music)
+    resuming = cfg.resume is not None
+    signals = analyse_for_render(audio, plan.fps, plan.frame_count, out_dir, cfg.music, resuming)
     read = Curves.for_render(cfg, signals)  # as the render reads them (pipeline.animation.curves)
     curves = {key: read.curves[key] for key in cfg.music_keys}
     plot = _plot(signals, curves, plan.frame_count, out_dir / PLOT)
