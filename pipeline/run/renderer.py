@@ -34,6 +34,7 @@ from pipeline.run.music_setup import music_for_render, music_record
 from pipeline.run.plan import Plan
 from pipeline.run.preflight import check_disk
 from pipeline.run.setup import check_dreamer, load_network
+from pipeline.run.untouched import check_not_a_run
 from pipeline.sources.image import load_image, noise_image
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,8 @@ class Renderer:
                 "cadence=1 (or auto)"
             )
         self.frames_dir = out_dir / "frames"
-        if cfg.resume is None and any(self.frames_dir.glob("*.png")):
-            raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
+        if cfg.resume is None:  # the CLI checked before Hydra wrote there; render() called directly, here
+            check_not_a_run(out_dir, cfg.video.filename)
         self.frames_dir.mkdir(parents=True, exist_ok=True)
         self.signals = music_for_render(cfg, plan, out_dir)  # the soundtrack, if a setting reads it
         self.curves = Curves.for_render(cfg, self.signals)  # every keyframed setting, read with the track
