@@ -11,6 +11,7 @@ setting as well to give the light frames their own curve.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from pipeline.animation.curves import MAX_STEPS, Curves
@@ -48,7 +49,7 @@ class DreamConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise UserError(f"dream.{name} must be at least 1, got {value}")
-        if self.octave_scale <= 1.0:
+        if not (math.isfinite(self.octave_scale) and self.octave_scale > 1.0):
             raise UserError(f"dream.octave_scale must be above 1 (1.4 is typical), got {self.octave_scale}")
         if self.jitter < 0:
             raise UserError(f"dream.jitter must be 0 or more pixels, got {self.jitter}")
