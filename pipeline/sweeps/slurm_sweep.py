@@ -21,6 +21,7 @@ from hydra.core.utils import JobReturn, JobStatus, filter_overrides
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from pipeline.errors import one_line, report
+from pipeline.sweeps.jobs import failure_line
 from pipeline.sweeps.marks import FAILED, KILLED, TIMED_OUT, mark
 from pipeline.sweeps.slurm_wait import wait_for
 
@@ -85,18 +86,26 @@ def _returned(launcher, job, overrides: list[str], num: int, lost: str | None) -
     after writing down why in its directory."""
     if lost is None:
         try:
-            return job.results()[0]
+            returned = job.results()[0]
         except Exception as error:  # submitit's FailedJobError: an exception outside pipeline's job code
-            job_dir, _ = job_dir_of(launcher, overrides, num)
-            if not (job_dir / FAILED).is_file():
-                mark(job_dir, FAILED, _last_line(str(error)))
-            return _completed(overrides, job_dir)
+            return _failed(launcher, overrides, num, _last_line(str(error)))
+        if returned.status == JobStatus.FAILED:  # raised in Hydra's job code, before or after ours
+            return _failed(launcher, overrides, num, failure_line(returned._return_value))
+        return returned
     job_dir, sweep_config = job_dir_of(launcher, overrides, num)
     write_record(job_dir, sweep_config)
     if lost.startswith("TIMEOUT"):
-        mark(job_dir, TIMED_OUT, f"SLURM ended it at its time limit before it could stop (SLURM: {lost})")
+        mark(job_dir, TIMED_OUT, f"SLURM ended it at its time limit before it could stop (SLURM says {lost})")
     else:
-        mark(job_dir, KILLED, f"it ended outside Python, without a result (SLURM: {lost})")
+        mark(job_dir, KILLED, f"it ended outside Python, without a result (SLURM says {lost})")
+    return _completed(overrides, job_dir)
+
+
+def _failed(launcher, overrides: list[str], num: int, line: str) -> JobReturn:
+    """Hydra would stop the sweep at a failed return, before its pages: mark the job FAILED instead."""
+    job_dir, _ = job_dir_of(launcher, overrides, num)
+    if not (job_dir / FAILED).is_file():
+        mark(job_dir, FAILED, line)
     return _completed(overrides, job_dir)
 
 

@@ -27,40 +27,61 @@ RESULT_GRACE_S = 15.0  # after a job left the queue, its result file may take th
 def wait_for(job_ids: Sequence[str], results: Sequence[Path], nums: Sequence[int]) -> list[str | None]:
     """For each job: None once its result file exists, or SLURM's account of a job that ended without
     one. Pending reasons are logged when they change."""
-    lost: dict[int, str] = {}
+    watch = _Watch(job_ids, nums)
     waiting = set(range(len(job_ids)))
-    left_queue: dict[int, float] = {}  # job -> when squeue stopped listing it
-    reasons: dict[int, str] = {}
-    start = next_ask = time.monotonic()
     while waiting:
         waiting -= {i for i in waiting if _exists(results[i])}
-        now = time.monotonic()
-        if waiting and now >= next_ask:
-            listed = queued()
-            if listed is not None:
-                for i in waiting:
-                    if (entry := listed.get(job_ids[i])) is None:
-                        left_queue.setdefault(i, now)
-                        continue
-                    left_queue.pop(i, None)  # listed again (requeued)
-                    reason = entry.reason if entry.state == "PENDING" else ""
-                    if reason not in ("", "None") and reasons.get(i) != reason:
-                        log.info(
-                            "job #%d (SLURM %s) is pending: %s%s",
-                            nums[i],
-                            job_ids[i],
-                            reason,
-                            pending_note(reason),
-                        )
-                    reasons[i] = reason
-            next_ask = now + min(QUEUE_POLL_S[1], max(QUEUE_POLL_S[0], (now - start) / 20))
-        for i in [i for i in waiting if now - left_queue.get(i, now) > RESULT_GRACE_S]:
-            lost[i] = final_state(job_ids[i])
-            log.warning("job #%d (SLURM %s) ended without a result: %s", nums[i], job_ids[i], lost[i])
-            waiting.discard(i)
+        watch.ask(waiting)
+        waiting -= watch.give_up(waiting)
         if waiting:
             time.sleep(POLL_S)
-    return [lost.get(i) for i in range(len(job_ids))]
+    return [watch.lost.get(i) for i in range(len(job_ids))]
+
+
+class _Watch:
+    """What squeue last said about the jobs still waited for (by their place in the sweep)."""
+
+    def __init__(self, job_ids: Sequence[str], nums: Sequence[int]):
+        self.job_ids, self.nums = job_ids, nums
+        self.lost: dict[int, str] = {}  # job -> SLURM's account of it, once given up
+        self.left_queue: dict[int, float] = {}  # job -> when squeue stopped listing it
+        self.reasons: dict[int, str] = {}  # job -> its pending reason, as last logged
+        self.start = self.next_ask = time.monotonic()
+        self.silent = False  # squeue failed at the last ask
+
+    def ask(self, waiting: set[int]) -> None:
+        now = time.monotonic()
+        if not waiting or now < self.next_ask:
+            return
+        self.next_ask = now + min(QUEUE_POLL_S[1], max(QUEUE_POLL_S[0], (now - self.start) / 20))
+        listed = queued()
+        if listed is None and not self.silent:  # slurmctld busy or down: the jobs may well still run
+            log.warning("squeue does not answer; still waiting for %d job(s)", len(waiting))
+        self.silent = listed is None
+        if listed is None:
+            return
+        for i in waiting:
+            if (entry := listed.get(self.job_ids[i])) is None:
+                self.left_queue.setdefault(i, now)
+            else:
+                self.left_queue.pop(i, None)  # listed again (requeued)
+                self._pending(i, entry.reason if entry.state == "PENDING" else "")
+
+    def _pending(self, i: int, reason: str) -> None:
+        if reason not in ("", "None") and self.reasons.get(i) != reason:
+            log.info("job #%d (SLURM %s) is pending: %s%s", self.nums[i], self.job_ids[i], reason,
+                     pending_note(reason))  # fmt: skip
+        self.reasons[i] = reason
+
+    def give_up(self, waiting: set[int]) -> set[int]:
+        """The jobs that left the queue RESULT_GRACE_S ago and still have no result: lost."""
+        now = time.monotonic()
+        gone = {i for i in waiting if now - self.left_queue.get(i, now) > RESULT_GRACE_S}
+        for i in gone:
+            self.lost[i] = final_state(self.job_ids[i])
+            log.warning("job #%d (SLURM %s) ended without a result: %s", self.nums[i], self.job_ids[i],
+                        self.lost[i])  # fmt: skip
+        return gone
 
 
 def _exists(path: Path) -> bool:
