@@ -52,8 +52,21 @@ def cluster():
         started.stop()
 
 
+@pytest.fixture(autouse=True)
+def _no_sweep_left_running():
+    """A test that failed half-way leaves no sweep behind (it would wait on daemons that are gone)."""
+    yield
+    for process in Sweep.started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    Sweep.started.clear()
+
+
 class Sweep:
     """`python -m pipeline.render -m ...` on the cluster, in its own process group, output to files."""
+
+    started: list[subprocess.Popen] = []
 
     def __init__(self, cluster: Cluster, sweep_dir: Path, *args: str, conf: Path | None = None):
         self.cluster, self.dir = cluster, sweep_dir
@@ -78,6 +91,7 @@ class Sweep:
                 stderr=err,
                 start_new_session=True,
             )
+        Sweep.started.append(self.process)
         self.deadline = time.monotonic() + SWEEP_TIMEOUT
 
     def until(self, ready, what: str) -> None:
