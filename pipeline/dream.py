@@ -2,8 +2,9 @@
 
 `python -m pipeline.dream input=photo.jpg layers=[conv3_2,conv4_2,conv5_1]` writes <layer>.png for each
 layer and grid.jpg (the input, then each layer, captioned) into the run directory; `layers=all` dreams
-all 16 conv layers. Settings share the video's schemas (model, dream, device, precision, seed): see
-StillsConfig in pipeline/config.py.
+every layer of the network (VGG19's 16 conv layers; `model=googlenet layers=[inception4c,inception4d]`
+dreams two of GoogLeNet's). Settings share the video's schemas (model, dream, device, precision, seed):
+see StillsConfig in pipeline/config.py.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     """Dream the image once per layer from the same start and the same jitter, so the stills differ
     only by layer; write <layer>.png each and grid.jpg. Returns the files written."""
     # torch, torchvision and OpenCV load here, where the work starts: --help and typos stay instant
-    from pipeline.dreamer.layers import deepest
     from pipeline.output.frames import save_png
     from pipeline.output.previews import captioned_grid, shrink
     from pipeline.run.setup import check_dreamer, load_network
@@ -52,7 +52,7 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
 
     frame = starting_image(cfg)
     height, width = frame.shape[:2]
-    last = deepest(cfg.layer_names)
+    last = cfg.deepest_layer()
     network = load_network(cfg, check_dreamer(cfg, height, width, last, cfg.dream.octaves), last)
     space, params = network.space, cfg.dream.at(0.0, first_frame=True)
     tile = min(640, max(320, width))  # grid tile width

@@ -6,7 +6,7 @@ from omegaconf.errors import ValidationError
 
 from pipeline.animation.keyframes import parse_keyframes
 from pipeline.errors import UserError
-from tests.conftest import CONF_DIR, compose_config
+from tests.conftest import CONF_DIR, NETWORK_TINY, compose_config, network_of_preset
 
 
 def _presets(group):
@@ -21,13 +21,16 @@ MUSIC_PRESETS = {"layer_schedule=bars", "motion=pulse"}  # they read the soundtr
 
 
 def _with_audio(preset, track):
-    return [preset, f"audio={track}"] if preset in MUSIC_PRESETS else [preset]
+    """The preset, with the soundtrack it reads and the network its layers belong to."""
+    network = NETWORK_TINY[network_of_preset(preset)]
+    return [preset, f"audio={track}", *network] if preset in MUSIC_PRESETS else [preset, *network]
 
 
 @pytest.mark.parametrize("preset", _presets("layer_schedule"))
 def test_every_layer_schedule_composes(preset, click_wav):
     cfg = compose_config(*_with_audio(f"layer_schedule={preset}", click_wav))
     assert cfg.layer_schedule.deepest_layer()
+    assert cfg.model.network.knows(cfg.layer_schedule.deepest_layer())
 
 
 @pytest.mark.parametrize("preset", _presets("motion"))
@@ -48,7 +51,8 @@ def test_defaults_are_the_documented_ones():
     assert cfg.model.weights == "random"  # TINY
     assert cfg.device == "auto" and cfg.fps == 24.0
     default = Path(CONF_DIR / "render.yaml").read_text()
-    assert "layer_schedule: deep" in default and "motion: zoom" in default
+    assert "layer_schedule: deep_${model}" in default and "motion: zoom" in default
+    assert "model: vgg19" in default and cfg.model.name.value == "vgg19"
 
 
 def test_preset_stages_hold_exactly_their_own_layers():

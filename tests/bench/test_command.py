@@ -11,9 +11,8 @@ import torch
 from pipeline.bench import command as bench
 from pipeline.bench import measure
 from pipeline.bench.command import workload_flops
-from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.layers import VGG19
 from pipeline.dreamer.pyramid import octave_sizes
-from pipeline.dreamer.vgg import build_vgg19_features
 from pipeline.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,11 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_workload_flops_match_the_issue_estimate():
     """512x512, conv4_2, 4 octaves x 1.4, 10 steps: about 5.5 TFLOP (forward + input gradient)."""
-    features = build_vgg19_features()[: vgg19_taps()["conv4_2"] + 1]
-    flops = workload_flops(features, octave_sizes(512, 512, 4, 1.4), 10)
+    flops = workload_flops(VGG19, "conv4_2", octave_sizes(512, 512, 4, 1.4), 10)
     assert flops / 1e12 == pytest.approx(5.5, rel=0.05)
     conv1_1 = 2 * 3 * 64 * 9 * 32 * 32
-    assert workload_flops(build_vgg19_features()[:2], [(32, 32)], 1) == 2 * conv1_1
+    assert workload_flops(VGG19, "conv1_1", [(32, 32)], 1) == 2 * conv1_1
 
 
 @pytest.mark.slow

@@ -4,9 +4,9 @@ import torch
 from pipeline.dreamer import precision
 from pipeline.dreamer.ascent import objective
 from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.load import random_features
 from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_precision
 from pipeline.dreamer.vgg import FeatureTaps
-from pipeline.dreamer.weights import random_features
 from pipeline.errors import UserError
 
 CPU = torch.device("cpu")

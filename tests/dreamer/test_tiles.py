@@ -2,10 +2,10 @@ import pytest
 import torch
 
 from pipeline.dreamer.ascent import objective
-from pipeline.dreamer.layers import vgg19_taps
-from pipeline.dreamer.tiles import receptive_field, tile_geometry, tiled_gradient
-from pipeline.dreamer.vgg import FeatureTaps, build_vgg19_features
-from pipeline.dreamer.weights import random_features
+from pipeline.dreamer.layers import VGG19, vgg19_taps
+from pipeline.dreamer.load import random_features
+from pipeline.dreamer.tiles import tile_geometry, tiled_gradient
+from pipeline.dreamer.vgg import FeatureTaps
 
 
 def _whole_gradient(features, image, weights):
@@ -16,8 +16,8 @@ def _whole_gradient(features, image, weights):
 
 def test_receptive_field_of_vgg19_layers():
     # conv3_1: 1 + 2 + 2 (block 1) + 1 (pool) + 4 + 4 (block 2) + 2 (pool) + 8 (conv3_1) = 24, stride 4
-    assert receptive_field(build_vgg19_features()[: vgg19_taps()["conv3_1"] + 1]) == (24, 4)
-    assert tile_geometry("conv4_2") == (88, 8)
+    assert VGG19.field("conv3_1") == (24, 4)
+    assert tile_geometry(VGG19, "conv4_2") == (88, 8)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_a_margin_short_of_the_receptive_field_would_not_match(monkeypatch):
     weights = {"conv3_1": 1.0}
     taps = FeatureTaps(random_features(0)[: vgg19_taps()["conv3_1"] + 1])
     image = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
-    monkeypatch.setattr(tiles, "tile_geometry", lambda layer: (4, 4))
+    monkeypatch.setattr(tiles, "tile_geometry", lambda plan, layer: (4, 4))
     tiled, _ = tiles.tiled_gradient(image, taps, weights, 32)
     assert not torch.allclose(tiled, _whole_gradient(taps, image, weights), rtol=1e-3, atol=1e-3)
 

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
+from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.load import random_features
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.settings import DreamParams
-from pipeline.dreamer.vgg import FeatureTaps, vgg19_taps
-from pipeline.dreamer.weights import random_features
+from pipeline.dreamer.vgg import FeatureTaps
 from pipeline.run.setup import Network
 from pipeline.run.within_memory import WithinMemory
 
