@@ -45,12 +45,14 @@ def load_features(cfg: ModelConfig, seed: int) -> nn.Sequential:
 
 
 def random_features(seed: int, network: str = "vgg19") -> nn.Sequential:
-    """A seeded, untrained network with torchvision's init, for tests and smoke runs."""
+    """A seeded, untrained network with torchvision's init, for tests and smoke runs; in eval mode, so the
+    batch norms of Inception v3 and GoogLeNet use their running statistics (in training mode they would
+    normalise by each input's own, and a tile would not see what the whole image sees)."""
     log.warning(RANDOM_WARNING)
     recipe = RECIPES[network]
     features = recipe.build()
     recipe.randomise(features, torch.Generator().manual_seed(seed))
-    return features
+    return features.eval()
 
 
 def standin_features() -> nn.Sequential:
