@@ -44,6 +44,9 @@ class ModelConfig:
     sha256: str | None = None  # optional hex digest the weights file must match
 
     def __post_init__(self) -> None:
+        if self.name not in {*NetworkName, *(name.value for name in NetworkName)}:
+            choices = ", ".join(name.value for name in NetworkName)
+            raise UserError(f"model.name must be one of {choices} (or model=...), got {self.name!r}")
         self.name = NetworkName(self.name)  # a plain string (code, tests) becomes the Enum Hydra gives
         if not self.weights:
             raise UserError(
