@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import torch
 from torch import nn
@@ -33,7 +32,7 @@ def kaiming_init(features: nn.Module, generator: torch.Generator) -> None:
 @dataclass(frozen=True)
 class Recipe:
     build: Callable[[], nn.Sequential]  # the untrained feature stack, module for module as the plan
-    randomise: Callable[[nn.Module, torch.Generator], None]  # torchvision's init, from a seeded generator
+    randomise: Callable[[nn.Module, torch.Generator], None]  # untrained weights from a seeded generator
     imagenet: WeightsEnum  # torchvision's ImageNet weights (url, file name, size)
     prefix: str = ""  # what torchvision's full state dict puts before the stack's keys ("features.")
     dropped: tuple[str, ...] = ()  # key prefixes of the parts DeepDream never runs (classifier, aux heads)
@@ -45,13 +44,13 @@ RECIPES = {
     ),
     "inception_v3": Recipe(
         build_inception_v3_features,
-        partial(truncated_normal_init, std=0.1),
+        truncated_normal_init,
         Inception_V3_Weights.IMAGENET1K_V1,
         dropped=("AuxLogits.", "fc."),
     ),
     "googlenet": Recipe(
         build_googlenet_features,
-        partial(truncated_normal_init, std=0.01),
+        truncated_normal_init,
         GoogLeNet_Weights.IMAGENET1K_V1,
         dropped=("aux1.", "aux2.", "fc."),
     ),

@@ -89,12 +89,10 @@ def _network_taps(network: str, weights: dict) -> FeatureTaps:
         # Inception v3's stem: unpadded 3x3 convs and max-pools, stride 2 twice (margin 24, grid 4)
         ("inception_v3", {"Conv2d_4a_3x3": 1.0}, (60, 90), 16),
         ("inception_v3", {"Mixed_5b": 1.0}, (96, 200), 32),  # margin 64 on a grid of 8
-        # the reduction block's unpadded stride-2 branches, two depths at once (margin 160, grid 16); the
-        # weights even out the two terms (torchvision's init grows Inception's activations ~10x a block)
-        ("inception_v3", {"Mixed_6a": 1.0, "mixed2": 10.0}, (50, 420), 64),
+        # the reduction block's unpadded stride-2 branches, two depths at once (margin 160, grid 16)
+        ("inception_v3", {"Mixed_6a": 1.0, "mixed2": 0.5}, (50, 420), 64),
         ("googlenet", {"inception3b": 1.0}, (80, 150), 16),  # ceil-mode pools (margin 64, grid 8)
-        # (GoogLeNet's init shrinks them ~100x a block: 4e's weight evens it out with 4c)
-        ("googlenet", {"inception_4c": 1.0, "inception4e": 1e4}, (40, 600), 48),  # margin 240, grid 16
+        ("googlenet", {"inception_4c": 1.0, "inception4e": 0.5}, (40, 600), 48),  # margin 240, grid 16
         # 900 = 28 x 32 + 4: the last ceil-mode pool windows run past the image's end (margin 384, grid
         # 32), and tiles of 80 px start off that grid, so the windows must be moved onto it
         ("googlenet", {"inception5b": 1.0}, (33, 900), 80),
