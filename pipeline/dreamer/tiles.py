@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import torch
 
 from pipeline.dreamer.layers import VGG19
+from pipeline.dreamer.networks import NETWORKS
 from pipeline.dreamer.objective import Objective, as_objective, score_map
 from pipeline.dreamer.plan import NetworkPlan
 from pipeline.dreamer.settings import Features
@@ -28,9 +29,13 @@ def tile_geometry(plan: NetworkPlan, layer: str) -> tuple[int, int]:
     return math.ceil(field / stride) * stride, stride
 
 
-def plan_of(features: Features) -> NetworkPlan:
-    """The network behind a features callable (FeatureTaps and Autocast carry it); VGG19 for others."""
-    return getattr(features, "plan", None) or VGG19
+def plan_of(features: Features, layers: list[str]) -> NetworkPlan:
+    """The network behind a features callable: the one it carries (FeatureTaps and Autocast do), else the
+    network whose layers these are (no two networks share a layer name), else VGG19's (a toy network)."""
+    carried = getattr(features, "plan", None)
+    if carried is not None:
+        return carried
+    return next((plan for plan in NETWORKS.values() if all(plan.knows(name) for name in layers)), VGG19)
 
 
 def _spans(length: int, tile: int, margin: int, align: int) -> list[tuple[int, int, int, int]]:
@@ -58,7 +63,8 @@ def tiled_gradient(
     (A guide's best match is per position, so it tiles too: tiles see the same guide vectors.)
     """
     height, width = image.shape[-2:]
-    goal, plan = as_objective(layer_weights), plan_of(features)
+    goal = as_objective(layer_weights)
+    plan = plan_of(features, goal.layers())
     margin, align = tile_geometry(plan, plan.deepest(goal.layers()))
     grad, value = torch.zeros_like(image), torch.zeros((), device=image.device)
     for top, bottom, y0, y1 in _spans(height, tile, margin, align):
