@@ -1,8 +1,8 @@
 """Benchmark the dreamer against the plain reference on one workload, and video frames against full dreams.
 
 `python -m pipeline.bench --help`. Prints seconds, ratios and achieved GFLOP/s against a convolution peak
-measured in the same run; writes the numbers to JSON. `--model all` measures every network one after the
-other in the same process, each on its own default layer, and prints them side by side.
+measured in the same run; writes the numbers to JSON. `--model all` measures every network in the same
+process, each on its own default layer, timed in turn (pipeline/bench/workload.py), side by side.
 A benchmark, not a test: nothing here asserts.
 """
 
@@ -21,29 +21,14 @@ from pipeline.animation.camera import Camera
 from pipeline.animation.motion_config import MotionConfig
 from pipeline.bench.args import OneLineParser, check_args
 from pipeline.bench.measure import conv_peak, peak_memory, timed
-from pipeline.bench.reference import reference_dream
 from pipeline.bench.report import report, report_side_by_side
+from pipeline.bench.workload import Workload, round_robin, workload
 from pipeline.dreamer.ascent import dream, frame_generator, objective
 from pipeline.dreamer.device import configure_backends, resolve_device
-from pipeline.dreamer.load import load_features, load_taps
 from pipeline.dreamer.networks import NETWORKS
-from pipeline.dreamer.pixels import PixelSpace
-from pipeline.dreamer.plan import NetworkPlan
-from pipeline.dreamer.precision import Autocast, resolve_precision
-from pipeline.dreamer.pyramid import octave_sizes
-from pipeline.dreamer.settings import DreamParams, ModelConfig
+from pipeline.dreamer.precision import resolve_precision
+from pipeline.dreamer.settings import DreamParams
 from pipeline.output.quality import quality
-from pipeline.sources.image import noise_image
-
-
-def workload_flops(plan: NetworkPlan, layer: str, sizes: list[tuple[int, int]], steps: int) -> float:
-    """Convolution FLOPs of one dream: forward plus input-gradient backward (as much again), per step,
-    summed over the octave sizes; counted from the network's plan (every conv of every branch)."""
-    return 2.0 * steps * sum(plan.forward_flops(layer, height, width) for height, width in sizes)
-
-
-def median_seconds(run, device: torch.device, repeats: int) -> float:
-    return statistics.median(timed(run, device)[0] for _ in range(repeats))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -95,54 +80,39 @@ def main(argv: list[str] | None = None) -> dict:
     # the low precision `auto` picks here; none where it picks fp32 (bf16 emulated: ~100x slower)
     low = resolve_precision("auto", device)
     peaks["peak_low_gflops"] = conv_peak(device, low, peak_size) if low != torch.float32 else None
-    runs = []
-    for name in args.models:  # one after another in this process, so the numbers compare
-        runs.append(bench_network(args, name, device, dtype, peaks))
-        report(runs[-1])
-    results = runs[0] if len(runs) == 1 else {"networks": runs}
-    if len(runs) > 1:
-        report_side_by_side(runs)
-    args.json.write_text(json.dumps(results, indent=2, default=str))
-    return results
+    loads = [workload(args, name, device, dtype) for name in args.models]
+    runs = {f"{w.name} ours": w.ours for w in loads}
+    runs |= {f"{w.name} reference": w.reference for w in loads if w.reference is not None}
+    seconds = round_robin(runs, device, args.repeats)  # all networks in turn: the same machine for each
+    results = [network_results(args, w, seconds, device, dtype, peaks) for w in loads]
+    for one in results:
+        report(one)
+    if len(results) > 1:
+        report_side_by_side(results)
+    out = results[0] if len(results) == 1 else {"networks": results}
+    args.json.write_text(json.dumps(out, indent=2, default=str))
+    return out
 
 
-def bench_network(args, name: str, device: torch.device, dtype: torch.dtype, peaks: dict) -> dict:
+def network_results(args, w: Workload, seconds: dict, device, dtype, peaks: dict) -> dict:
     """One network's numbers: our dream, the reference's, and the steady-state video frames."""
-    plan, model = NETWORKS[name], ModelConfig(name=name, weights=args.weights)
-    layer = args.layer or plan.default_layer
-    space = PixelSpace.imagenet(device)
-    image = space.encode(noise_image(args.width, args.height, seed=0))
-    features = Autocast(load_taps(model, 0, layer, device), device, dtype)
-    weights = {layer: 1.0}
-    full = DreamParams(octaves=args.octaves, octave_scale=args.octave_scale, steps=args.steps)
-    sizes = octave_sizes(args.height, args.width, args.octaves, args.octave_scale)
-    flops = workload_flops(plan, layer, sizes, args.steps)
-
-    def ours():
-        return dream(image, features, weights, full, frame_generator(0, 0), space)
-
-    ours()  # warm-up: kernel selection for every octave size
-    results: dict = {**vars(args), "model": name, "layer": layer, "device": str(device), **peaks}
+    results: dict = {**vars(args), "model": w.name, "layer": w.layer, "device": str(device), **peaks}
     results.update(
-        precision=str(dtype).removeprefix("torch."), json=str(args.json), workload_tflop=flops / 1e12
+        precision=str(dtype).removeprefix("torch."), json=str(args.json), workload_tflop=w.flops / 1e12
     )
-    results["ours_s"] = median_seconds(ours, device, args.repeats)
-    results["ours_gflops"] = flops / results["ours_s"] / 1e9
-    memory, own = peak_memory(ours, device)  # measured on ours alone, before the reference runs
+    results["ours_s"] = seconds[f"{w.name} ours"]
+    results["ours_gflops"] = w.flops / results["ours_s"] / 1e9
+    memory, own = peak_memory(w.ours, device)  # reset just before: ours alone
     results["peak_memory_mb"], results["peak_memory_own"] = memory / 2**20, own
     peak = results["peak_low_gflops"] or results["peak_fp32_gflops"]  # the best this device can do
     results["ours_fraction_of_peak"] = results["ours_gflops"] / peak
-    whole = plan.min_side(plan.layers[-1])  # the reference runs the whole stack: it needs this much
-    if not args.skip_reference and min(sizes[0]) < whole:
-        results["reference_skipped"] = f"the whole {plan.title} needs {whole} px per side at every octave"
-    elif not args.skip_reference:
-        plain = load_features(model, 0).to(device)
-        reference = lambda: reference_dream(image, plain, layer, full, frame_generator(0, 0), space, plan)  # noqa: E731
-        reference()  # warm-up, as for ours
-        results["reference_s"] = median_seconds(reference, device, args.repeats)
+    if w.skipped:
+        results["reference_skipped"] = w.skipped
+    if w.reference is not None:
+        results["reference_s"] = seconds[f"{w.name} reference"]
         results["speedup_vs_reference"] = results["reference_s"] / results["ours_s"]
     if args.frames:
-        results.update(steady_state(args, ours(), features, weights, full, space, device))
+        results.update(steady_state(args, w.ours(), w.features, w.weights, w.full, w.space, device))
     results.pop("models", None)
     return results
 

@@ -10,7 +10,7 @@ import torch
 
 from pipeline.bench import command as bench
 from pipeline.bench import measure
-from pipeline.bench.command import workload_flops
+from pipeline.bench.workload import workload_flops
 from pipeline.dreamer.layers import VGG19
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.errors import UserError
