@@ -7,8 +7,8 @@ Mixed_6c (mixed5): the layers it may dream are known here too, so a deeper one i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from enum import Enum
+from functools import cache
 
 from pipeline.dreamer.googlenet_plan import GOOGLENET
 from pipeline.dreamer.inception_plan import INCEPTION_V3
@@ -47,7 +47,7 @@ def check_layer(plan: NetworkPlan, name: str, setting: str, weights: str = "", h
             f"{setting}: unknown {plan.title} layer {name!r}; valid layers are {', '.join(plan.layers)} "
             f"({plan.aliases}){whose}{hint}"
         )
-    if weights == STANDIN and plan.index(name) > plan.index(STANDIN_DEEPEST):
+    if weights == STANDIN and name not in standin_layers():
         trained = plan.layers[: plan.layers.index(STANDIN_DEEPEST) + 1]
         raise UserError(
             f"{setting}: {name} lies past the trained stand-in's ImageNet layers (model.weights=standin "
@@ -56,17 +56,13 @@ def check_layer(plan: NetworkPlan, name: str, setting: str, weights: str = "", h
         )
 
 
-def check_layers(plan: NetworkPlan, names: Iterable[str], setting: str, weights: str = "", hint="") -> None:
-    for name in names:
-        check_layer(plan, name, setting, weights, hint)
-
-
 def presets_hint(plan: NetworkPlan) -> str:
     """For schedule messages: the presets written in this network's layers."""
     return f"; {plan.title}'s layer_schedule presets: {', '.join(plan.presets)}"
 
 
+@cache
 def standin_layers() -> tuple[str, ...]:
-    """Every name model.weights=standin accepts (aliases included), shallow to deep."""
+    """Every name model.weights=standin accepts (Inception v3's up to Mixed_6c, aliases included)."""
     deepest = INCEPTION_V3.index(STANDIN_DEEPEST)
     return tuple(name for name, index in INCEPTION_V3.taps.items() if index <= deepest)
