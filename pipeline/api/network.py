@@ -55,16 +55,16 @@ class KeptNetwork:
         return self.network.space.decode(result.image)
 
     def release(self) -> None:
-        """Drop the network and the process's cached weights (pipeline.dreamer.weights), collect, and hand
+        """Drop the network and the process's cached weights (pipeline.dreamer.load), collect, and hand
         a GPU allocator's free blocks back."""
         import gc
 
-        from pipeline.dreamer import weights
+        from pipeline.dreamer import load
         from pipeline.dreamer.device import empty_cache
 
         device = self.network.device if self.network is not None else None
         self.network = self._core = self.depth = None
-        weights._LAST_LOADED.clear()  # the one network a sweep keeps between jobs
+        load._LAST_LOADED.clear()  # the one network a sweep keeps between jobs
         gc.collect()
         if device is not None:
             empty_cache(device)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline.animation.dream_config import DreamConfig
-from pipeline.dreamer.layers import check_layer_name
+from pipeline.dreamer.networks import NETWORKS
 from pipeline.dreamer.pyramid import check_pyramid
 from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
 from pipeline.errors import UserError
@@ -45,13 +45,30 @@ def check_args(args: argparse.Namespace) -> None:
             raise UserError(f"{flag} must be 1..{MOST[name]}, got {value}")
     if args.frames < 0:
         raise UserError(f"--frames must be 0 (skip the video comparison) or more, got {args.frames}")
-    check_layer_name(args.layer, "--layer")
+    args.models = read_models(args.model)
+    if args.layer is not None and len(args.models) > 1:
+        raise UserError(
+            f"--layer names one network's layer, but --model {args.model} benchmarks {len(args.models)}: "
+            "drop --layer (each dreams its own default) or pick one --model"
+        )
     check_device_name(args.device)
     check_precision_name(args.precision)
-    ModelConfig(weights=args.weights)
     DreamConfig(octaves=args.octaves, octave_scale=args.octave_scale, steps=str(args.steps),
                 frame_octaves=args.frame_octaves, frame_steps=str(args.frame_steps),
                 frame_lr=str(args.frame_lr))  # fmt: skip
     octaves = max(args.octaves, args.frame_octaves)
-    check_pyramid(args.height, args.width, octaves, args.octave_scale, args.layer)
+    for name in args.models:
+        model = ModelConfig(name=name, weights=args.weights)
+        layer = args.layer or model.network.default_layer
+        model.check_layer(layer, "--layer")
+        check_pyramid(args.height, args.width, octaves, args.octave_scale, layer, model.network)
     check_json_path(args.json)
+
+
+def read_models(text: str) -> list[str]:
+    """`--model`: one network, a comma list, or all of them (in the order the registry lists them)."""
+    names = list(NETWORKS) if text.strip() == "all" else [name.strip() for name in text.split(",")]
+    wrong = [name for name in names if name not in NETWORKS]
+    if wrong or not names:
+        raise UserError(f"--model: unknown network {', '.join(wrong)!r}; use {', '.join(NETWORKS)}, or all")
+    return list(dict.fromkeys(names))

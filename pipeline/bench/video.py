@@ -32,7 +32,7 @@ from pipeline.bench.smoothness import residual, summarise
 from pipeline.cli.compose import describe
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.dreamer.ascent import frame_generator, objective
-from pipeline.dreamer.weights import load_features
+from pipeline.dreamer.load import load_features
 from pipeline.errors import UserError
 from pipeline.run.loop import dream_frames
 from pipeline.run.plan import Plan, plan
@@ -131,9 +131,8 @@ def reference_dreamer(cfg: RenderConfig, fps: float, renderer: Renderer):
         weights = renderer.schedule.weights_at(index)
         params = cfg.dream.at(index / fps, first_frame=True)
         layer = max(weights, key=weights.get)
-        return reference_dream(
-            space.encode(frame), plain, layer, params, frame_generator(cfg.seed, index), space
-        )
+        generator = frame_generator(cfg.seed, index)
+        return reference_dream(space.encode(frame), plain, layer, params, generator, space, cfg.model.network)
 
     return dream_one
 
