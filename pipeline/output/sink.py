@@ -56,20 +56,39 @@ class FrameSink:
                 f"before it are kept: free some space, then continue with: {resume_command(self.run_dir)}"
             ) from None
 
-    def _write_all(
-        self, index: int, dreamed: np.ndarray, next_input: np.ndarray | None, record: dict
-    ) -> None:
+    def _write_all(self, index: int, frame: np.ndarray, keep: np.ndarray | None, record: dict) -> None:
+        """The frame's outputs in order, one small step each (a benchmark times them apart by overriding
+        them: pipeline/bench/loop.py)."""
         started = time.perf_counter()
-        save_png(self.run_dir / "frames" / f"{index:06d}.png", dreamed)
-        self.video.write(dreamed)
-        if self.preview_every and index % self.preview_every == 0:
-            save_jpeg(self.run_dir / PREVIEW, dreamed)
-        record = {**record, "quality": quality(dreamed)}  # here, off the dreamer's path
-        self.manifest.append({**record, "write_seconds": round(time.perf_counter() - started, 4)})
-        if next_input is not None:  # None: a frame made between two dreams (cadence), nothing to resume from
-            save_checkpoint(self.run_dir, Checkpoint(index + 1, next_input))
-        if self.on_preview and self.preview_every and index % self.preview_every == 0:
+        self.save_frame(index, frame)
+        self.encode(frame)
+        previewed = bool(self.preview_every) and index % self.preview_every == 0
+        if previewed:
+            self.preview(frame)
+        record = {**record, "quality": self.figures(frame)}  # here, off the dreamer's path
+        self.note({**record, "write_seconds": round(time.perf_counter() - started, 4)})
+        if keep is not None:  # None: a frame made between two dreams (cadence), nothing to resume from
+            self.checkpoint(index, keep)
+        if previewed and self.on_preview:
             self.on_preview()
+
+    def save_frame(self, index: int, frame: np.ndarray) -> None:
+        save_png(self.run_dir / "frames" / f"{index:06d}.png", frame)
+
+    def encode(self, frame: np.ndarray) -> None:
+        self.video.write(frame)
+
+    def preview(self, frame: np.ndarray) -> None:
+        save_jpeg(self.run_dir / PREVIEW, frame)
+
+    def figures(self, frame: np.ndarray) -> dict[str, float]:
+        return quality(frame)
+
+    def note(self, record: dict) -> None:
+        self.manifest.append(record)
+
+    def checkpoint(self, index: int, keep: np.ndarray) -> None:
+        save_checkpoint(self.run_dir, Checkpoint(index + 1, keep))
 
     def wait(self) -> None:
         """Block until the frame in flight is written; re-raise its error, if any."""
