@@ -99,10 +99,14 @@ def measure(args) -> dict:
     return result
 
 
-COLUMNS = ("warps", "colour", "writer wait", "png", "quality", "manifest", "checkpoint", "preview", "8-bit")
+# stage -> column: the loop's thread (warps, colour, its wait for the writer), the writer's (8-bit .. preview,
+# the x264 pipe), the checkpoint's own thread (its fsyncs)
+COLUMNS = {"warps": "warps", "colour": "colour", "writer wait": "wait", "8-bit": "8-bit", "png": "png",
+           "quality": "quality", "manifest": "manif.", "checkpoint": "ckpt", "preview": "preview",
+           "checkpoint thread": "ckpt-th"}  # fmt: skip
 HEADER = (
     f"{'size':>9} {'cad':>3} {'colour':>9} | "
-    + " ".join(f"{name[:7]:>7}" for name in COLUMNS)
+    + " ".join(f"{label:>7}" for label in COLUMNS.values())
     + f" | {'no x264':>7} {'fps':>5} | {'x264':>7} {'fps':>5} {'pipe':>6}"
 )
 

@@ -15,14 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.output.checkpointer import Checkpointer
 from pipeline.output.manifest import frame_record
 from pipeline.output.sink import FrameSink
 from pipeline.output.video import Mp4Writer
 from pipeline.run.renderer import DreamedFrame, Renderer
-from pipeline.sources.image import to_uint8
-
-LOOP_STAGES = ("warps", "colour", "writer wait")  # on the loop's thread
-WRITER_STAGES = ("png", "quality", "manifest", "checkpoint", "preview", "8-bit", "x264 pipe")
 
 
 class StageClock:
@@ -109,10 +106,14 @@ class TimedSink(FrameSink):
     """The real sink with each of its steps timed (on the writer thread) and the loop's wait for it."""
 
     def __init__(self, *args, clock: StageClock):
-        super().__init__(*args)
         self.clock = clock
+        super().__init__(*args)
+
+    def _checkpointer(self, run_dir: Path, manifest) -> Checkpointer:
+        return TimedCheckpointer(run_dir, manifest, clock=self.clock)
 
     submit = _timed("writer wait", FrameSink.submit)  # the loop waits here for the frame in flight
+    eight_bit = _timed("8-bit", FrameSink.eight_bit)
     save_frame = _timed("png", FrameSink.save_frame)
     preview = _timed("preview", FrameSink.preview)
     figures = _timed("quality", FrameSink.figures)
@@ -120,22 +121,30 @@ class TimedSink(FrameSink):
     checkpoint = _timed("checkpoint", FrameSink.checkpoint)
 
 
+class TimedCheckpointer(Checkpointer):
+    """The real checkpoint thread, its work (the fsyncs, the checkpoint's files) timed."""
+
+    def __init__(self, *args, clock: StageClock):
+        super().__init__(*args)
+        self.clock = clock
+
+    _write_waiting = _timed("checkpoint thread", Checkpointer._write_waiting)
+
+
 class TimedMp4(Mp4Writer):
-    """The real MP4 writer: the 8-bit conversion and the pipe writes into x264 timed apart."""
+    """The real MP4 writer with its pipe writes into x264 timed (the sink rounds the frame to 8 bits)."""
 
     def __init__(self, *args, clock: StageClock):
         super().__init__(*args)
         self.clock = clock
 
     def write(self, frame: np.ndarray) -> None:
-        with self.clock("8-bit"):
-            data = to_uint8(frame).tobytes()
         with self.clock("x264 pipe"):
-            self.segments.write(data)
+            super().write(frame)
 
 
 class NoEncoder(TimedMp4):
-    """Makes the bytes x264 would be sent and drops them: the loop's cost without the encoder's."""
+    """Takes the 8-bit frames x264 would be sent and drops them: the loop's cost without the encoder's."""
 
     def __init__(self, *args, clock: StageClock):
         super().__init__(*args, clock=clock)
@@ -146,8 +155,6 @@ class NoEncoder(TimedMp4):
         return self.count
 
     def write(self, frame: np.ndarray) -> None:
-        with self.clock("8-bit"):
-            to_uint8(frame).tobytes()
         self.count += 1
 
     def close(self) -> Path:
