@@ -12,7 +12,9 @@ stages (warps, colour, waiting for the writer) and the writer thread's run side 
 add up to more than the wall time. x264 runs in its own process and competes for the same cores, so each
 setting runs twice: with a stand-in encoder that makes the 8-bit bytes and drops them (`everything but
 x264`, the loop's own cost), and with the real one (its pipe writes timed apart; frames/s of the whole).
-Nothing here asserts: the numbers and their ratios are the result.
+Wall times on a machine shared with other work grow with its load; this process's CPU time (all its
+threads, x264 excluded) much less, so both are printed. Nothing here asserts: the numbers and their
+ratios are the result.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def run_once(overrides: list[str], encoder: bool, scratch: Path) -> dict:
         with writer(renderer.video_path, plan.width, plan.height, plan.fps, cfg.video, clock=clock) as video:
             sink = TimedSink(Path(out_dir), video, Manifest(Path(out_dir), start), cfg.preview_every,
                              clock.wrap("preview", renderer.page.write), clock=clock)  # fmt: skip
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             try:
                 dream_frames(renderer, TimedFeed(feed, clock), sink, lambda: False, lambda i, s: None)
             finally:
@@ -53,9 +55,9 @@ def run_once(overrides: list[str], encoder: bool, scratch: Path) -> dict:
                 sink.manifest.close()
             looped = time.perf_counter() - began
             video.close()  # x264's lookahead is encoded here: part of its cost
-            whole = time.perf_counter() - began
+            whole, cpu = time.perf_counter() - began, time.process_time() - cpu
     frames = video.frames_written
-    return {"frames": frames, "loop_s": looped, "whole_s": whole,
+    return {"frames": frames, "loop_s": looped, "whole_s": whole, "cpu_s": cpu,
             "stage_ms": {name: 1e3 * s / frames for name, s in clock.seconds.items()}}  # fmt: skip
 
 
@@ -107,24 +109,27 @@ COLUMNS = {"warps": "warps", "colour": "colour", "writer wait": "wait", "8-bit":
 HEADER = (
     f"{'size':>9} {'cad':>3} {'colour':>9} | "
     + " ".join(f"{label:>7}" for label in COLUMNS.values())
-    + f" | {'no x264':>7} {'fps':>5} | {'x264':>7} {'fps':>5} {'pipe':>6}"
+    + f" | {'no x264':>7} {'fps':>5} {'cpu':>6} | {'x264':>7} {'fps':>5} {'pipe':>6}"
 )
 
 
 def row_line(row: dict) -> str:
-    """One setting: stage ms/frame (from the run without x264 where there is one), the wall ms/frame and
-    frames/s without x264, then with it and its pipe writes' share."""
+    """One setting: stage ms/frame (from the run without x264 where there is one), the wall ms/frame,
+    frames/s and this process's CPU ms/frame without x264, then with it and its pipe writes' share. On a
+    machine shared with other work the wall times grow with the load; the CPU time much less."""
     own, real = row.get("without_x264"), row.get("with_x264")
     stages = (own or real)["stage_ms"]
     cells = [f"{row['width']}x{row['height']:<4} {row['cadence']:>3} {row['colour']:>9} |"]
     cells += [f"{stages.get(name, 0.0):7.1f}" for name in COLUMNS]
-    for run, extra in ((own, ""), (real, "pipe")):
+    for run, last in ((own, "cpu"), (real, "pipe")):
         if run is None:
-            cells.append("|" + " " * (14 if not extra else 21))
+            cells.append("|" + " " * 21)
             continue
         per_frame = 1e3 * run["whole_s"] / run["frames"]
         cells.append(f"| {per_frame:7.1f} {1e3 / per_frame:5.1f}")
-        if extra:
+        if last == "cpu":  # this process's CPU, all its threads (x264 is another process)
+            cells.append(f"{1e3 * run['cpu_s'] / run['frames']:6.1f}")
+        else:
             cells.append(f"{run['stage_ms'].get('x264 pipe', 0.0):6.1f}")
     return " ".join(cells)
 
