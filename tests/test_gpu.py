@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.dreamer.ascent import dream, frame_generator, objective
+from pipeline.dreamer.ascent import ascent_step, dream, frame_generator, objective
 from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.objective import Objective, Term
 from pipeline.dreamer.out_of_memory import dream_within_memory
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, resolve_precision
@@ -69,6 +70,28 @@ def test_the_network_and_its_activations_are_channels_last_on_cuda(cuda):
     dreamed = dream(space.encode(np.full((64, 64, 3), 0.5, np.float32)), taps, {"conv3_1": 1.0}, params,
                     frame_generator(0, 0), space)  # fmt: skip
     assert dreamed.objective_end > dreamed.objective_start
+
+
+@gpu
+def test_warm_gradient_steps_never_wait_for_the_host(cuda):
+    """CUDA's sync debug mode raises at any host-device synchronisation: two warm steps of a channel
+    objective (its index, the smoothing kernel) run without one. Before, the kernel was copied from the
+    host and the channel list turned into a tensor at every step (tests/dreamer/test_step_syncs.py)."""
+    taps = Autocast(_taps(cuda, "conv3_1"), cuda, torch.float32)
+    space = PixelSpace.imagenet(cuda)
+    goal = Objective((Term("conv3_1", 1.0, channels=(1, 5, 9)),))
+    image = space.encode(np.full((64, 64, 3), 0.5, np.float32))
+    params, generator = DreamParams(octaves=1, steps=4, jitter=4), frame_generator(0, 0)
+    for step in range(params.steps):  # warm: every sigma's kernel and the index are on the GPU now
+        image, _ = ascent_step(image, taps, goal, params, step, generator, space)
+    torch.cuda.synchronize(cuda)
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for step in range(2):
+            image, value = ascent_step(image, taps, goal, params, step, generator, space)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert torch.isfinite(value).item() and torch.isfinite(image).all().item()
 
 
 @gpu
