@@ -17,6 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
+from pipeline.dreamer.cuda_env import prepare_cuda_environment
 from pipeline.errors import UserError, one_line, report
 from pipeline.sweeps.gpu_health import note_failure
 
@@ -86,7 +87,9 @@ def failure_line(error: BaseException) -> str:
 def run_job(work: Callable[[], None], out_dir: Path, log: logging.Logger) -> None:
     """Run one job of a Hydra command (render, stills). In a sweep a failing job is recorded and the
     next one runs; alone, a mistake ends the command with one line (errors.report) and anything else
-    with its traceback, as Hydra shows it."""
+    with its traceback, as Hydra shows it. What CUDA reads once is set first, before any job of this
+    process touches the GPU (pipeline/dreamer/cuda_env.py)."""
+    prepare_cuda_environment()
     try:
         work()
     except UserError as error:
