@@ -141,8 +141,13 @@ def _load(load: tuple[float, float, float]) -> str:
 def main(argv: list[str] | None = None) -> dict:
     """`python -m pipeline.bench --loop ...`: measure, print, write JSON."""
     args = parse_loop_args(argv)
-    logging.getLogger("pipeline").setLevel(logging.ERROR)  # the random weights' warning, once per run
-    result = measure(args)
+    logger = logging.getLogger("pipeline")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # the random weights' warning once per run: many lines of noise
+    try:
+        result = measure(args)
+    finally:
+        logger.setLevel(level)
     args.json.write_text(json.dumps(result, indent=2))
     print(f"results in {args.json}")
     return result
