@@ -3,7 +3,14 @@
 Conversions are OpenCV's on float32 RGB (LAB: L 0..100, a/b about -127..127; HSV: H 0..360 degrees, S and
 V 0..1). `meanstd` moves each channel's mean and standard deviation to the reference's (Reinhard et al.,
 "Color Transfer between Images", 2001, who do it in a LAB-like space); `histogram` maps each channel's
-whole distribution onto the reference's with scikit-image's `exposure.match_histograms`.
+whole distribution onto the reference's, with the numbers of scikit-image's `exposure.match_histograms`
+(each value goes to the reference's value at the same quantile, interpolated linearly).
+
+Speed: the match runs on every dreamed frame, and scikit-image sorts the reference again every time (and
+the frame with `np.unique`). Here the reference's side (its sorted distinct values and their quantiles,
+or its mean and spread) is computed once, when it becomes the reference; each frame is sorted once per
+channel and mapped in chunks, so no full-size float64 array is made. The result is the same, value for
+value, as scikit-image's (tests/animation/test_colour.py compares them).
 """
 
 from __future__ import annotations
@@ -12,7 +19,6 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
-from skimage import exposure
 
 from pipeline.animation.colour import ColourConfig
 from pipeline.animation.curves import Curves
@@ -21,34 +27,81 @@ _TO = {"lab": cv2.COLOR_RGB2LAB, "hsv": cv2.COLOR_RGB2HSV}
 _FROM = {"lab": cv2.COLOR_LAB2RGB, "hsv": cv2.COLOR_HSV2RGB}
 
 
+CHUNK = 1 << 16  # distinct values interpolated at once: bounds the float64 working memory
+
+
 def to_space(rgb: np.ndarray, space: str) -> np.ndarray:
-    rgb = np.clip(rgb, 0.0, 1.0).astype(np.float32)
+    rgb = np.clip(rgb, 0.0, 1.0).astype(np.float32, copy=False)
     return cv2.cvtColor(rgb, _TO[space]) if space in _TO else rgb
 
 
 def from_space(values: np.ndarray, space: str) -> np.ndarray:
     """Back to RGB in [0, 1]; out-of-range values from the match are brought into range first (hue wraps
-    around the circle, the other channels are clipped)."""
-    values = values.astype(np.float32)
+    around the circle, the other channels are clipped). A float32 `values` is changed in place."""
+    values = values.astype(np.float32, copy=False)
     if space == "hsv":
-        values[..., 0] = np.mod(values[..., 0], 360.0)
-        values[..., 1:] = np.clip(values[..., 1:], 0.0, 1.0)
+        np.mod(values[..., 0], 360.0, out=values[..., 0])
+        np.clip(values[..., 1:], 0.0, 1.0, out=values[..., 1:])
     elif space == "lab":
-        values[..., 0] = np.clip(values[..., 0], 0.0, 100.0)
+        np.clip(values[..., 0], 0.0, 100.0, out=values[..., 0])
     rgb = cv2.cvtColor(values, _FROM[space]) if space in _FROM else values
-    return np.clip(rgb, 0.0, 1.0)
+    return np.clip(rgb, 0.0, 1.0, out=rgb)
 
 
-def match_meanstd(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Each channel shifted and scaled so its mean and spread equal the reference's."""
-    axes = tuple(range(values.ndim - 1))
-    mean, spread = values.mean(axis=axes), values.std(axis=axes)
-    target_mean, target_spread = reference.mean(axis=axes), reference.std(axis=axes)
-    return (values - mean) * (target_spread / np.maximum(spread, 1e-6)) + target_mean
+class Meanstd:
+    """The reference's mean and spread per channel, for moving a frame's to them (computed once)."""
+
+    def __init__(self, reference: np.ndarray):
+        axes = tuple(range(reference.ndim - 1))
+        self.mean, self.spread = reference.mean(axis=axes), reference.std(axis=axes)
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        """Each channel shifted and scaled so its mean and spread equal the reference's."""
+        axes = tuple(range(values.ndim - 1))
+        mean, spread = values.mean(axis=axes), values.std(axis=axes)
+        return (values - mean) * (self.spread / np.maximum(spread, 1e-6)) + self.mean
 
 
-def match_histogram(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    return exposure.match_histograms(values, reference, channel_axis=-1).astype(np.float32)
+class Histograms:
+    """The reference's distribution per channel: its distinct values in order, and the share of all its
+    values at or below each one (computed once)."""
+
+    def __init__(self, reference: np.ndarray):
+        self.channels = []
+        for channel in range(reference.shape[-1]):
+            values, counts = np.unique(reference[..., channel], return_counts=True)
+            # float64 now, as np.interp would convert them on every call
+            self.channels.append(
+                (values.astype(np.float64), np.cumsum(counts) / reference[..., channel].size)
+            )
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        """Each channel's values mapped onto the reference's at the same quantile (finite values)."""
+        matched = np.empty(values.shape, np.float32)
+        for channel, (reference, quantiles) in enumerate(self.channels):
+            matched[..., channel] = _mapped(values[..., channel].reshape(-1), reference, quantiles).reshape(
+                values.shape[:-1]
+            )
+        return matched
+
+
+def _mapped(flat: np.ndarray, reference: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
+    """float32 (n,): each value's quantile in `flat` (the share of values at or below it, equal values
+    sharing one) carried to the reference's value at that quantile (np.interp, in float64 chunks)."""
+    order = np.argsort(flat)  # ties in any order: equal values get the same quantile
+    ordered = flat[order]
+    starts = np.empty(flat.size, bool)  # where each run of equal values begins, in sorted order
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    run = np.cumsum(starts) - 1  # the distinct value each sorted position holds
+    at_or_below = np.append(np.flatnonzero(starts[1:]) + 1, flat.size)  # per distinct value: values <= it
+    distinct = np.empty(at_or_below.size, np.float32)
+    for start in range(0, at_or_below.size, CHUNK):
+        share = at_or_below[start : start + CHUNK] / flat.size
+        distinct[start : start + CHUNK] = np.interp(share, quantiles, reference)
+    mapped = np.empty(flat.size, np.float32)
+    mapped[order] = distinct[run]
+    return mapped
 
 
 class ColourMatch:
@@ -72,7 +125,8 @@ class ColourMatch:
 
     def set_reference(self, frame: np.ndarray) -> None:
         self.reference = frame.astype(np.float32)
-        self.target = to_space(self.reference, self.cfg.space)
+        target = to_space(self.reference, self.cfg.space)
+        self.target = Histograms(target) if self.cfg.method == "histogram" else Meanstd(target)
 
     def __call__(self, frame: np.ndarray, index: int) -> np.ndarray:
         """The frame pulled `strength` of the way to the reference's colours; with match=first, the first
@@ -87,9 +141,11 @@ class ColourMatch:
         strength = self.strength_at(index / self.fps)
         if strength == 0.0:
             return frame
-        match = match_histogram if self.cfg.method == "histogram" else match_meanstd
-        matched = from_space(match(to_space(frame, self.cfg.space), self.target), self.cfg.space)
-        return (frame + strength * (matched - frame)).astype(np.float32)
+        matched = from_space(self.target(to_space(frame, self.cfg.space)), self.cfg.space)
+        matched -= frame  # frame + strength * (matched - frame), in place on the match's own array
+        matched *= strength
+        matched += frame
+        return matched
 
     def strength_at(self, t: float) -> float:
         """colour.strength at t seconds (0..1), as the render's curves read it."""

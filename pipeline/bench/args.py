@@ -72,3 +72,43 @@ def read_models(text: str) -> list[str]:
     if wrong or not names:
         raise UserError(f"--model: unknown network {', '.join(wrong)!r}; use {', '.join(NETWORKS)}, or all")
     return list(dict.fromkeys(names))
+
+
+LOOP_COLOURS = ("none", "first_hsv", "first_lab")  # the colour presets (pipeline/conf/colour/)
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, _, height = text.strip().lower().partition("x")
+    if not (width.isdigit() and height.isdigit()) or int(width) < 2 or int(height) < 2:
+        raise UserError(f"--sizes takes WIDTHxHEIGHT pairs such as 1280x720, got {text!r}")
+    return int(width), int(height)
+
+
+def parse_loop_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """`python -m pipeline.bench --loop`'s arguments (pipeline/bench/loop.py), checked before any run."""
+    parser = OneLineParser(prog="python -m pipeline.bench --loop", description="the loop around the dream")
+    parser.add_argument("overrides", nargs="*", help="more render settings as key=value (motion=spiral ...)")
+    parser.add_argument("--sizes", default="1280x720,1920x1080", help="WIDTHxHEIGHT, comma-separated")
+    parser.add_argument("--frames", type=int, default=240, help="frames per render")
+    parser.add_argument("--cadences", default="6,1", help="cadences to run, comma-separated")
+    parser.add_argument("--colours", default=",".join(LOOP_COLOURS), help="colour presets, comma-separated")
+    parser.add_argument("--encoder", default="both", choices=("both", "on", "off"),
+                        help="off: a stand-in that drops the bytes; on: real x264; both: each")  # fmt: skip
+    parser.add_argument("--dir", help="where the renders write (default: the system's temporary folder)")
+    parser.add_argument("--json", type=Path, default=Path("bench_loop.json"))
+    args = parser.parse_args(argv)
+    args.sizes = [_size(text) for text in args.sizes.split(",")]
+    if args.frames < 2:
+        raise UserError(
+            f"--frames must be at least 2 (a cadence needs a frame between dreams), got {args.frames}"
+        )
+    if not all(text.strip().isdigit() and int(text) >= 1 for text in args.cadences.split(",")):
+        raise UserError(f"--cadences takes whole numbers >= 1, comma-separated, got {args.cadences!r}")
+    args.cadences = [int(text) for text in args.cadences.split(",")]
+    args.colours = [text.strip() for text in args.colours.split(",")]
+    if unknown := [name for name in args.colours if name not in LOOP_COLOURS]:
+        raise UserError(f"--colours: {', '.join(unknown)} is not one of {', '.join(LOOP_COLOURS)}")
+    if args.dir is not None and not Path(args.dir).is_dir():
+        raise UserError(f"--dir: no folder {args.dir}")
+    check_json_path(args.json)
+    return args

@@ -71,6 +71,10 @@ def main(argv: list[str] | None = None) -> dict:
         from pipeline.bench.colour import main as video_main
 
         return video_main([arg for arg in argv if arg != "--video"])
+    if "--loop" in argv:  # everything around the dream, through the render's loop: pipeline/bench/loop.py
+        from pipeline.bench.loop import main as loop_main
+
+        return loop_main([arg for arg in argv if arg != "--loop"])
     args = parse_args(argv)
     device = resolve_device(args.device)
     dtype = resolve_precision(args.precision, device)

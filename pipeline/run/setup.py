@@ -30,7 +30,8 @@ def check_dreamer(cfg: DreamerConfig, height: int, width: int, deepest: str, oct
     check_pyramid(height, width, octaves, cfg.dream.octave_scale, deepest, plan)
     device = resolve_device(cfg.device)
     margin, _ = tile_geometry(plan, deepest)
-    check_memory(height, width, deepest, cfg.dream.tile_pixels, cfg.dream.tile, margin, device, plan)
+    dtype = resolve_precision(cfg.precision, device)  # bf16/fp16 activations take half the memory
+    check_memory(height, width, deepest, cfg.dream.tile_pixels, cfg.dream.tile, margin, device, plan, dtype)
     return device
 
 

@@ -19,6 +19,7 @@ from hydra.types import RunMode
 from omegaconf import OmegaConf
 
 from pipeline.cli.quoting import resume_command
+from pipeline.dreamer.cuda_env import prepare_cuda_environment
 from pipeline.errors import UserError, one_line, report
 from pipeline.sweeps.gpu_health import note_failure
 from pipeline.sweeps.marks import (
@@ -98,7 +99,9 @@ def run_job(work: Callable[[], None], out_dir: Path, log: logging.Logger) -> Non
     """Run one job of a Hydra command (render, stills). In a sweep a failing job is recorded and the
     next one runs; alone, a mistake ends the command with one line (errors.report) and anything else
     with its traceback, as Hydra shows it. A job that finishes drops the mark of an earlier attempt (a
-    resume of a failed, interrupted or killed job)."""
+    resume of a failed, interrupted or killed job). What CUDA reads once is set first, before any job of
+    this process touches the GPU (pipeline/dreamer/cuda_env.py)."""
+    prepare_cuda_environment()
     stops = len(_stopped)
     try:
         work()

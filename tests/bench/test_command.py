@@ -106,6 +106,18 @@ def test_timing_waits_for_the_device_at_both_ends(monkeypatch):
     assert waited == ["mps", "run", "mps"] and result == 7 and seconds >= 0
 
 
+def test_the_video_benchmarks_samples_wait_for_the_device_around_each_dream(monkeypatch):
+    """(b) and (c)'s sampled dreams: each one between two waits for the device's queue, so a GPU's
+    asynchronous work is billed to the sample that launched it (they were timed with a bare clock)."""
+    from pipeline.bench.video import time_samples
+
+    waited = []
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: waited.append("sync"))
+    inputs = {0: np.zeros((2, 2, 3)), 4: np.ones((2, 2, 3))}
+    seconds = time_samples(lambda frame, index: waited.append(index), [1, 5], inputs, torch.device("mps"))
+    assert waited == ["sync", 1, "sync", "sync", 5, "sync"] and seconds >= 0
+
+
 @pytest.mark.parametrize(
     "platform, maxrss, expected", [("darwin", 5_000_000, 5_000_000), ("freebsd14", 4882, 4882 * 1024)]
 )
