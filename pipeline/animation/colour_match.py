@@ -3,7 +3,8 @@
 Conversions are OpenCV's on float32 RGB (LAB: L 0..100, a/b about -127..127; HSV: H 0..360 degrees, S and
 V 0..1). `meanstd` moves each channel's mean and standard deviation to the reference's (Reinhard et al.,
 "Color Transfer between Images", 2001, who do it in a LAB-like space); `histogram` maps each channel's
-whole distribution onto the reference's with scikit-image's `exposure.match_histograms`.
+whole distribution onto the reference's, exactly even where a dream has blown many pixels out to one value
+(animation/histogram_match.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
-from skimage import exposure
 
 from pipeline.animation.colour import ColourConfig
+from pipeline.animation.histogram_match import match_histograms
 
 _TO = {"lab": cv2.COLOR_RGB2LAB, "hsv": cv2.COLOR_RGB2HSV}
 _FROM = {"lab": cv2.COLOR_LAB2RGB, "hsv": cv2.COLOR_HSV2RGB}
@@ -47,7 +48,8 @@ def match_meanstd(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def match_histogram(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    return exposure.match_histograms(values, reference, channel_axis=-1).astype(np.float32)
+    """Each channel's whole distribution made the reference's, rank for rank (histogram_match.py)."""
+    return match_histograms(values, reference)
 
 
 class ColourMatch:
