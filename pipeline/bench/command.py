@@ -83,6 +83,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     argv = sys.argv[1:] if argv is None else argv
+    if "--quality" in argv:  # quality on trained features: pipeline/bench/quality.py
+        from pipeline.bench.quality import main as quality_main
+
+        return quality_main([arg for arg in argv if arg != "--quality"])
     if "--video" in argv:  # the per-video benchmark: pipeline/bench/video.py (+ bench_colour.py)
         from pipeline.bench.colour import main as video_main
 
