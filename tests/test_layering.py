@@ -6,6 +6,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 COMMANDS = {"pipeline.render", "pipeline.dream", "pipeline.encode", "pipeline.bench", "pipeline.weights"}
+COMMANDS |= {"pipeline.api"}  # the Python API over the commands: nothing below imports it either
 # subpackage -> what it may not import (a subpackage's own modules are always allowed)
 FORBIDDEN = {
     "pipeline.dreamer": {"pipeline.output", "pipeline.run", "pipeline.sweeps", "pipeline.animation",

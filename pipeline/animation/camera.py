@@ -8,10 +8,14 @@ import cv2
 import numpy as np
 
 from pipeline.animation.keyframes import Keyframed, Signals, parse_keyframes
-from pipeline.animation.motion_config import BORDER_NAMES, CURVES, MotionConfig
+from pipeline.animation.motion_config import CURVES, Border, MotionConfig
 from pipeline.errors import UserError
 
-BORDERS = dict(zip(BORDER_NAMES, (cv2.BORDER_REFLECT_101, cv2.BORDER_REPLICATE, cv2.BORDER_WRAP)))
+BORDERS = {
+    Border.reflect: cv2.BORDER_REFLECT_101,
+    Border.replicate: cv2.BORDER_REPLICATE,
+    Border.wrap: cv2.BORDER_WRAP,
+}
 
 
 class Camera:

@@ -9,15 +9,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.animation.coherence_config import PRESET_NAMES, CoherenceConfig
+from pipeline.animation.coherence_config import CoherenceConfig, FlowPreset
 from pipeline.sources.image import to_uint8
 
 # DIS preset and finest pyramid level (0: full resolution). Per flow (two a frame) at 640x360 on 2 busy
 # cores, and the worst error on a square moving 4 px: fast 9 ms, 1.3 px; medium 40 ms, 0.1 px; fine 140 ms.
-# In PRESET_NAMES' order: ultrafast, fast, medium, fine.
+# In FlowPreset's order: ultrafast, fast, medium, fine.
 FAST, MEDIUM = cv2.DISOPTICAL_FLOW_PRESET_FAST, cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 PRESETS = dict(
-    zip(PRESET_NAMES, [(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 2), (FAST, 2), (MEDIUM, 1), (MEDIUM, 0)])
+    zip(FlowPreset, [(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, 2), (FAST, 2), (MEDIUM, 1), (MEDIUM, 0)])
 )
 
 

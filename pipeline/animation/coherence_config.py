@@ -7,15 +7,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.cli.choices import Choice
 from pipeline.errors import UserError
 
-MODES = ("none", "blend", "flow")
-PRESET_NAMES = ("ultrafast", "fast", "medium", "fine")  # DIS optical flow quality (coherence.PRESETS)
+
+class Mode(Choice):
+    none = "none"  # each frame dreamed alone
+    blend = "blend"  # mix the last dream into the next input
+    flow = "flow"  # carry the last dream's detail along the clip's optical flow
+
+
+class FlowPreset(Choice):
+    """DIS optical flow quality, fastest first (coherence.PRESETS)."""
+
+    ultrafast = "ultrafast"
+    fast = "fast"
+    medium = "medium"
+    fine = "fine"
 
 
 @dataclass
 class CoherenceConfig:
-    mode: str = "flow"  # none: frames dreamed alone | blend: mix in the last dream | flow: carry its detail
+    mode: Mode = (
+        Mode.flow
+    )  # none: frames dreamed alone | blend: mix in the last dream | flow: carry its detail
     blend: float = 0.5  # blend: weight of the previous dream in the next input, 0..1
     detail: float = 1.0  # flow: share of the warped detail carried onto the next frame, 0..1
     consistency: float = 1.0  # flow: forward-backward round-trip miss (px) above which a pixel is occluded
@@ -23,13 +38,11 @@ class CoherenceConfig:
     feather: float = 1.0  # flow: softness of the occlusion mask's edge (Gaussian sigma, pixels; 0: hard)
     max_detail: float = 0.25  # flow: |warped detail| is squashed (tanh) below this, frame units ([0, 1])
     cut: float = 0.5  # flow: share of occluded pixels above which the frame is a scene cut, dreamed fresh
-    preset: str = "medium"  # flow: DIS optical flow quality: ultrafast | fast | medium | fine (slowest)
+    preset: FlowPreset = (
+        FlowPreset.medium
+    )  # flow: DIS optical flow quality: ultrafast | fast | medium | fine (slowest)
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise UserError(f"coherence.mode must be one of {', '.join(MODES)}, got {self.mode!r}")
-        if self.preset not in PRESET_NAMES:
-            raise UserError(f"coherence.preset must be one of {', '.join(PRESET_NAMES)}, got {self.preset!r}")
         for name in ("blend", "detail", "cut"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise UserError(f"coherence.{name} must be between 0 and 1, got {getattr(self, name)}")

@@ -12,28 +12,43 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.animation.keyframes import parse_keyframes
+from pipeline.cli.choices import Choice
 from pipeline.errors import UserError
 
-MATCHES = ("none", "first", "image")
-SPACES = ("lab", "hsv", "rgb")
-METHODS = ("meanstd", "histogram")
+
+class Match(Choice):
+    none = "none"  # colours drift with the dream
+    first = "first"  # the first dreamed frame's colours
+    image = "image"  # colour.reference's colours
+
+
+class Space(Choice):
+    lab = "lab"
+    hsv = "hsv"
+    rgb = "rgb"
+
+
+class Method(Choice):
+    meanstd = "meanstd"  # each channel's mean and spread
+    histogram = "histogram"  # each channel's whole distribution
+
+
 _curve = lru_cache(maxsize=64)(parse_keyframes)  # strength_at runs every frame: parse once
 
 
 @dataclass
 class ColourConfig:
-    match: str = "none"  # none | first: the first dreamed frame's colours | image: `reference`'s colours
+    match: Match = (
+        Match.none
+    )  # none | first: the first dreamed frame's colours | image: `reference`'s colours
     reference: str | None = None  # match=image: path of the image whose colours every frame keeps
-    space: str = "hsv"  # colour space the channels are matched in: hsv (measured best) | lab | rgb
+    space: Space = Space.hsv  # colour space the channels are matched in: hsv (measured best) | lab | rgb
     strength: str = "1.0"  # 0..1 share of the way each frame is pulled to the reference; or keyframes
-    method: str = "histogram"  # histogram: whole distributions (measured best) | meanstd: mean and spread
+    method: Method = (
+        Method.histogram
+    )  # histogram: whole distributions (measured best) | meanstd: mean and spread
 
     def __post_init__(self) -> None:
-        for name, choices in (("match", MATCHES), ("space", SPACES), ("method", METHODS)):
-            if getattr(self, name) not in choices:
-                raise UserError(
-                    f"colour.{name} must be one of {', '.join(choices)}, got {getattr(self, name)!r}"
-                )
         if self.match == "image" and not self.reference:
             raise UserError("colour.match=image needs colour.reference=PATH (an image to take colours from)")
         if self.match != "image" and self.reference:

@@ -8,10 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.animation.keyframes import parse_keyframes
+from pipeline.cli.choices import Choice
 from pipeline.errors import UserError
 
 CURVES = ("zoom", "angle", "shift_x", "shift_y", "focus_x", "focus_y")
-BORDER_NAMES = ("reflect", "replicate", "wrap")  # OpenCV's REFLECT_101, REPLICATE, WRAP (camera.BORDERS)
+
+
+class Border(Choice):
+    """What fills pixels pulled in from outside the frame (OpenCV's REFLECT_101, REPLICATE, WRAP)."""
+
+    reflect = "reflect"
+    replicate = "replicate"
+    wrap = "wrap"
 
 
 @dataclass
@@ -24,11 +32,9 @@ class MotionConfig:
     focus_x: str = "0.5"  # focal point of zoom and rotation, in frame widths from the left (0.5: centre)
     focus_y: str = "0.5"  # focal point, in frame heights from the top (0.5: centre)
     cover: bool = False  # raise the zoom just enough that rotation never samples outside the frame
-    border: str = "reflect"  # what fills pixels pulled in from outside the frame: reflect | replicate | wrap
+    border: Border = Border.reflect  # what fills pixels pulled in from outside: reflect | replicate | wrap
 
     def __post_init__(self) -> None:
-        if self.border not in BORDER_NAMES:
-            raise UserError(f"motion.border must be one of {', '.join(BORDER_NAMES)}, got {self.border!r}")
         for name in CURVES:
             parse_keyframes(getattr(self, name), name=f"motion.{name}")
         if (start := parse_keyframes(self.zoom, name="motion.zoom")(0.0)) <= 0:

@@ -6,6 +6,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pipeline.cli.choices import Choice
 from pipeline.dreamer.channels import check_channels, parse_channels
 from pipeline.dreamer.layers import check_layer_name, deepest
 from pipeline.errors import UserError
@@ -13,7 +14,15 @@ from pipeline.errors import UserError
 if TYPE_CHECKING:  # the schema stays free of numpy; the render hands the analysed track in
     from pipeline.animation.signals import MusicSignals
 
-UNITS = ("seconds", "frames", "fraction", "beats", "bars")
+
+class Unit(Choice):
+    """What a schedule's `at` and `crossfade` count."""
+
+    seconds = "seconds"
+    frames = "frames"
+    fraction = "fraction"  # of the whole video
+    beats = "beats"  # of the soundtrack, from its first detected beat
+    bars = "bars"  # music.beats_per_bar beats to a bar
 
 
 @dataclass
@@ -70,14 +79,12 @@ def read_entries(layers: dict[str, Any], where: str) -> list[LayerEntry]:
 class LayerScheduleConfig:
     # unit of `at` and `crossfade`: seconds | frames | fraction (of the whole video) | beats | bars (of the
     # soundtrack, counted from its first detected beat; music.beats_per_bar beats to a bar)
-    unit: str = "seconds"
+    unit: Unit = Unit.seconds
     crossfade: float = 0.0  # how long each stage takes to fade in over the previous one, in `unit`
     layer: str | None = None  # shortcut: dream this one layer for the whole video (stages are ignored)
     stages: list[StageConfig] = field(default_factory=lambda: [StageConfig(at=0.0, layers={"conv4_2": 1.0})])
 
     def __post_init__(self) -> None:
-        if self.unit not in UNITS:
-            raise UserError(f"layer_schedule.unit must be one of {', '.join(UNITS)}, got {self.unit!r}")
         if self.crossfade < 0:
             raise UserError(f"layer_schedule.crossfade must be 0 or more, got {self.crossfade}")
         if self.layer is not None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import enum
+import typing
 
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException, MissingConfigException
 from omegaconf import DictConfig
-from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from pipeline.config import CONF_DIR, register_configs
 from pipeline.errors import UserError, one_line
@@ -59,7 +61,21 @@ def describe(error: BaseException) -> str:
         close = difflib.get_close_matches(key, keys, n=1)
         guess = f"did you mean {'.'.join(filter(None, (section, close[0])))}? " if close else ""
         return f"unknown setting '{cause.full_key}': {guess}{where} {', '.join(keys)}"
+    if (choices := _enum_choices(cause)) is not None:
+        return (
+            f"{cause.full_key}={cause.value}: not a choice; {cause.full_key} is one of {', '.join(choices)}"
+        )
     if isinstance(cause, OmegaConfBaseException):  # a value of the wrong type: Hydra's line, then why
         first = str(cause).strip().splitlines()[0]
         return f"{one_line(error)}: {first}"
     return one_line(error)
+
+
+def _enum_choices(cause: BaseException | None) -> list[str] | None:
+    """The names a choice setting (an Enum field of a schema) accepts, when `cause` refused one of them."""
+    if not isinstance(cause, ValidationError) or not dataclasses.is_dataclass(cause.object_type):
+        return None
+    kind = typing.get_type_hints(cause.object_type).get(str(cause.key))
+    return (
+        [member.name for member in kind] if isinstance(kind, type) and issubclass(kind, enum.Enum) else None
+    )

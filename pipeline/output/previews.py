@@ -79,13 +79,20 @@ def captioned_grid(
 ) -> Path:
     """Pictures (float RGB in [0, 1]) scaled to `width`, each captioned with its lines, in rows of up to
     `columns`: the stills' comparison and the sweep's contact sheet. Written atomically as JPEG."""
+    save_jpeg(out, captioned_tiles(pictures, width, columns))
+    return out
+
+
+def captioned_tiles(
+    pictures: list[tuple[np.ndarray, list[str]]], width: int = 320, columns: int = 4
+) -> np.ndarray:
+    """The 8-bit picture captioned_grid writes (and the Python API returns)."""
     lines = max(len(caption) for _, caption in pictures)
     tiles = [
         _caption(_thumbnail(picture, width), *caption, *[""] * (lines - len(caption)))
         for picture, caption in pictures
     ]
-    save_jpeg(out, tile_grid(tiles, min(columns, len(tiles))))
-    return out
+    return tile_grid(tiles, min(columns, len(tiles)))
 
 
 def shrink(frame: np.ndarray, width: int) -> np.ndarray:

@@ -11,6 +11,7 @@ animation/cadence.py) says which frames are dreamed and what each one's input is
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import enum
 import logging
 from collections.abc import Callable
@@ -22,6 +23,9 @@ from pipeline.output.manifest import layer_caption
 from pipeline.run.console import FRAMES_LOGGER
 
 frames_log = logging.getLogger(FRAMES_LOGGER)  # render.log only, unless log_frames=true (run/console.py)
+# The tqdm class that draws the bar: None is the console's. The Python API sets it for the render it runs
+# (tqdm.auto's widget in a notebook, a disabled bar for quiet=True); the command line never does.
+BAR_CLASS: contextvars.ContextVar[type | None] = contextvars.ContextVar("bar_class", default=None)
 
 
 class Outcome(enum.Enum):
@@ -79,8 +83,9 @@ def progress_bar(start: int, frames: int):
     from tqdm import tqdm
     from tqdm.contrib.logging import logging_redirect_tqdm
 
-    with logging_redirect_tqdm():
-        bar = tqdm(initial=start, total=frames, unit="frame", desc="dreaming", dynamic_ncols=True)
+    bar_class = BAR_CLASS.get() or tqdm
+    with logging_redirect_tqdm(tqdm_class=bar_class):
+        bar = bar_class(initial=start, total=frames, unit="frame", desc="dreaming", dynamic_ncols=True)
 
         def progress(index: int, summary: str) -> None:
             bar.update(1)

@@ -18,15 +18,22 @@ def starting_image(cfg: StillsConfig):
     """The photo at the stills' size (cover-cropped like a video's first frame; a size of 0 keeps the
     photo's, or its aspect if the other side is set), or seeded noise."""
     from pipeline.run.plan import input_path
-    from pipeline.sources.image import cover_crop, noise_image, read_image
+    from pipeline.sources.image import noise_image, read_image
 
     source = input_path(cfg.input)
     if source is None:
         return noise_image(cfg.width or 640, cfg.height or 360, cfg.seed)
-    photo = read_image(source)
+    return fit_size(read_image(source), cfg.width, cfg.height)
+
+
+def fit_size(photo, wanted_width: int, wanted_height: int):
+    """A photo (float RGB frame) cover-cropped to the wanted size in pixels; 0 keeps the photo's own, or
+    its aspect if the other side is set (the Python API sizes an array the same way)."""
+    from pipeline.sources.image import cover_crop
+
     rows, cols = photo.shape[:2]
-    width = cfg.width or (round(cols * cfg.height / rows) if cfg.height else cols)
-    height = cfg.height or (round(rows * width / cols) if cfg.width else rows)
+    width = wanted_width or (round(cols * wanted_height / rows) if wanted_height else cols)
+    height = wanted_height or (round(rows * width / cols) if wanted_width else rows)
     return cover_crop(photo, max(1, width), max(1, height))
 
 

@@ -94,7 +94,7 @@ def test_zoom_must_stay_positive():
         camera.matrix(0.9)
 
 
-@pytest.mark.parametrize("field, value", [("border", "black"), ("zoom", "fast"), ("angle", "0:(1), x:(2)")])
+@pytest.mark.parametrize("field, value", [("zoom", "fast"), ("angle", "0:(1), x:(2)")])
 def test_bad_motion_settings_are_refused(field, value):
     with pytest.raises(UserError, match=field):
         MotionConfig(**{field: value})
@@ -315,11 +315,6 @@ def test_a_curve_that_cannot_be_computed_names_its_motion_setting():
 
 def test_a_camera_that_moves_only_at_the_start_still_counts_as_moving():
     assert Camera(MotionConfig(zoom="0:(1.2), 0.5:(1.0)"), fps=24, width=W, height=H).moved()
-
-
-def test_bad_border_lists_the_choices():
-    with pytest.raises(UserError, match="motion.border must be one of reflect, replicate, wrap, got 'black'"):
-        MotionConfig(border="black")
 
 
 def test_a_zoom_of_zero_from_the_start_is_refused_when_composed():

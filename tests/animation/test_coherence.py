@@ -113,8 +113,6 @@ def test_flow_between_and_warp_with_flow_recover_a_known_shift():
 @pytest.mark.parametrize(
     "settings, fragment",
     [
-        ({"mode": "optical"}, "none, blend, flow"),
-        ({"preset": "slow"}, "ultrafast, fast, medium, fine"),
         ({"blend": 1.5}, "coherence.blend"),
         ({"detail": -0.1}, "coherence.detail"),
         ({"consistency": 0}, "coherence.consistency"),

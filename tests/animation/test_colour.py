@@ -89,9 +89,6 @@ def test_none_leaves_frames_alone():
 @pytest.mark.parametrize(
     "overrides, fragment",
     [
-        (["colour.space=xyz"], "colour.space must be one of lab, hsv, rgb"),
-        (["colour.match=last"], "colour.match must be one of none, first, image"),
-        (["colour.method=median"], "colour.method must be one of"),
         (["colour.strength=1.5"], "colour.strength must be between 0 and 1"),
         (["colour.strength='0:(1), 1:(-2)'"], "colour.strength"),
         (["colour.match=image"], "colour.reference=PATH"),

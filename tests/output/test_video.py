@@ -178,7 +178,6 @@ def test_unwritable_final_file_fails_in_one_line_and_keeps_the_segments(tmp_path
     "kwargs, fragment",
     [
         ({"crf": 60}, "crf"),
-        ({"preset": "fastest"}, "preset"),
         ({"filename": "a.mkv"}, "filename"),
         ({"maxrate": 8}, "maxrate"),
         ({"segment_frames": 0}, "segment_frames"),
