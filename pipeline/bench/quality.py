@@ -22,6 +22,7 @@ import cv2
 
 from pipeline.bench import quality_sections as sections
 from pipeline.bench.quality_report import report, write_sheets
+from pipeline.errors import UserError
 
 NETWORK = ["model=inception_v3", "model.weights=standin"]
 
@@ -42,11 +43,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--channel", type=int, default=97, help="the channel of --layer the still dreams")
     parser.add_argument("--only", default="zoom,colour,stills", help="sections to run, comma-separated")
     parser.add_argument("--random", action="store_true", help="random weights (the old yardstick)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    size(args.zoom_size), size(args.colour_size)  # a bad size is one line now, not minutes in
+    for name in ("zoom_frames", "colour_frames"):
+        if getattr(args, name) < 2:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 2, got {getattr(args, name)}")
+    return args
 
 
 def size(text: str) -> tuple[int, int]:
+    """WIDTHxHEIGHT in pixels (the render checks the rest: even sides, the network's smallest)."""
     width, _, height = text.partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) >= 2 and int(height) >= 2):
+        raise UserError(f"expected a size as WIDTHxHEIGHT, like 320x180, got {text!r}")
     return int(width), int(height)
 
 
