@@ -20,6 +20,7 @@ from pipeline.output.manifest import Manifest
 from pipeline.run.interrupts import exit_code_of
 from pipeline.run.lock import run_lock
 from pipeline.run.resume import resume_config
+from pipeline.run.untouched import refused_leaves_no_trace
 from pipeline.sweeps.gpu_health import check_gpu_usable
 from pipeline.sweeps.jobs import record_interrupt, run_job, skip_after_stop
 
@@ -50,9 +51,12 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
 
     stop = StopRequest()  # armed (signals caught) from the first frame to the end of the encoding
     with run_lock(out_dir, "render"):
-        resolved = plan_run(cfg, out_dir)
-        renderer = Renderer(cfg, resolved, out_dir, stop.should_stop)  # built once, checked before frame 0
-        write_plan(out_dir, resolved)  # after the checks: a refused render leaves the directory as it was
+        with refused_leaves_no_trace(out_dir):  # a refused render leaves the directory as it was
+            resolved = plan_run(cfg, out_dir)
+            renderer = Renderer(
+                cfg, resolved, out_dir, stop.should_stop
+            )  # built once, checked before frame 0
+        write_plan(out_dir, resolved)  # the render is accepted
         start, feed = renderer.feed()
         frames, fps = resolved.frame_count, resolved.fps
         # The request covers the encoding too: a Ctrl-C while ffmpeg finishes the MP4 waits for it to

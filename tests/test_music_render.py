@@ -119,11 +119,14 @@ def test_sigkill_then_resume_is_byte_identical_with_the_first_analysis(music_inp
     analysis = (run_dir / "music.json").read_bytes()
     track = music_inputs[0]
     original = track.read_bytes()
-    try:  # the track changes under the run: a resume must still read what the first run analysed
+    try:  # the track changes under the run: its frames moved to the first one, so the resume refuses it
         click_track(track, 93, 2.2, first=0.1)
-        result = run_cli(f"resume={run_dir}")
+        refused = run_cli(f"resume={run_dir}")
     finally:
         track.write_bytes(original)
+    _assert_one_line_error(refused, "resume: the soundtrack is not the one", "audio=")
+    assert (run_dir / "music.json").read_bytes() == analysis
+    result = run_cli(f"resume={run_dir}")  # the very track again: the very same numbers
     assert result.returncode == 0, result.stderr
     _assert_same_frames(rendered, run_dir, 16)
     assert (run_dir / "music.json").read_bytes() == analysis

@@ -52,7 +52,7 @@ def test_refuses_to_overwrite_a_finished_render(tiny_config, tmp_path):
     cfg = tiny_config("frames=1")
     render(cfg, tmp_path)
     before = (tmp_path / "frames/000000.png").read_bytes()
-    with pytest.raises(UserError, match="already holds frames"):
+    with pytest.raises(UserError, match="already holds a render"):
         render(cfg, tmp_path)
     assert (tmp_path / "frames/000000.png").read_bytes() == before
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
-from pipeline.animation.keyframes import Keyframed, Signals, parse_keyframes
+from pipeline.animation.curves import Curves
 from pipeline.animation.motion_config import CURVES, Border, MotionConfig
-from pipeline.errors import UserError
 
 BORDERS = {
     Border.reflect: cv2.BORDER_REFLECT_101,
@@ -22,15 +19,12 @@ class Camera:
     """Turns per-second rates into the warp between frame t and the next one (`rate ** (1/fps)` for
     zoom, `rate / fps` for the rest), so a video moves the same at 24 and 60 fps."""
 
-    def __init__(
-        self, cfg: MotionConfig, fps: float, width: int, height: int, signals: Signals | None = None
-    ):
+    def __init__(self, cfg: MotionConfig, fps: float, width: int, height: int, curves: Curves | None = None):
+        """`curves`: the render's settings over time (motion.* read with its soundtrack); without them
+        these settings alone, music read as silence."""
         self.fps, self.width, self.height = fps, width, height
         self.border, self.cover = BORDERS[cfg.border], cfg.cover
-        self.curves: dict[str, Keyframed] = {
-            name: parse_keyframes(getattr(cfg, name), name=f"motion.{name}", signals=signals)
-            for name in CURVES
-        }
+        self.curves = curves if curves is not None else Curves({"motion": cfg})
 
     def values_at(self, t: float) -> dict[str, float]:
         """The per-second rates in force at time t (seconds); with `cover`, the zoom actually used."""
@@ -41,21 +35,8 @@ class Camera:
         return values
 
     def _rates(self, t: float) -> dict[str, float]:
-        values = {name: curve(t) for name, curve in self.curves.items()}
-        for name, value in values.items():
-            if not math.isfinite(value):
-                raise UserError(f"motion.{name} must stay a finite number, but is {value:g} at t={t:g}s")
-        if values["zoom"] <= 0:
-            raise UserError(
-                f"motion.zoom must stay above 0 (1.0 holds still), but is {values['zoom']:g} at t={t:g}s"
-            )
-        return values
-
-    def check_over(self, frames: int) -> None:
-        """Every motion value at every frame's time, before the first frame (not when a late one is
-        reached hours in): finite, and a zoom above 0."""
-        for index in range(frames):
-            self._rates(index / self.fps)
+        """Each motion.* rate at t, range-checked (a finite number, a zoom above 0)."""
+        return {name: self.curves.at(f"motion.{name}", t) for name in CURVES}
 
     def focus(self, values: dict[str, float]) -> np.ndarray:
         return np.array([values["focus_x"] * (self.width - 1), values["focus_y"] * (self.height - 1)])

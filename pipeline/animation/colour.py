@@ -9,9 +9,8 @@ instant) and does no I/O: the reference file is checked when the render sets up 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-from pipeline.animation.keyframes import parse_keyframes
+from pipeline.animation.curves import Curves
 from pipeline.cli.choices import Choice
 from pipeline.errors import UserError
 
@@ -33,20 +32,13 @@ class Method(Choice):
     histogram = "histogram"  # each channel's whole distribution
 
 
-_curve = lru_cache(maxsize=64)(parse_keyframes)  # strength_at runs every frame: parse once
-
-
 @dataclass
 class ColourConfig:
-    match: Match = (
-        Match.none
-    )  # none | first: the first dreamed frame's colours | image: `reference`'s colours
+    match: Match = Match.none  # none | first: frame 0's dream's colours | image: `reference`'s colours
     reference: str | None = None  # match=image: path of the image whose colours every frame keeps
     space: Space = Space.hsv  # colour space the channels are matched in: hsv (measured best) | lab | rgb
     strength: str = "1.0"  # 0..1 share of the way each frame is pulled to the reference; or keyframes
-    method: Method = (
-        Method.histogram
-    )  # histogram: whole distributions (measured best) | meanstd: mean and spread
+    method: Method = Method.histogram  # histogram: whole distributions (measured best) | meanstd
 
     def __post_init__(self) -> None:
         if self.match == "image" and not self.reference:
@@ -55,11 +47,6 @@ class ColourConfig:
             raise UserError(
                 f"colour.reference is set but colour.match={self.match}: use colour.match=image to match it"
             )
-        self.strength_at(0.0)  # parses the keyframes and checks the first value
-
-    def strength_at(self, t: float) -> float:
-        """The keyframed strength at t seconds, checked to lie in 0..1."""
-        value = _curve(self.strength, name="colour.strength")(t)
-        if not 0.0 <= value <= 1.0:
-            raise UserError(f"colour.strength must be between 0 and 1, but is {value:g} at t={t:g}s")
-        return value
+        # parses the keyframes and checks the first value; a render checks every frame's with its
+        # soundtrack (pipeline.animation.curves)
+        Curves({"colour": self}).at("colour.strength", 0.0)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from pipeline.animation.colour import ColourConfig
+from pipeline.animation.curves import Curves
 from pipeline.animation.histogram_match import match_histograms
 
 _TO = {"lab": cv2.COLOR_RGB2LAB, "hsv": cv2.COLOR_RGB2HSV}
@@ -61,9 +62,12 @@ class ColourMatch:
         fps: float,
         reference: np.ndarray | None = None,
         keep: Callable[[np.ndarray], None] | None = None,
+        curves: Curves | None = None,
     ):
-        """`keep` is told the reference when a frame becomes it (match=first), so a resume can reload it."""
+        """`keep` is told the reference when a frame becomes it (match=first), so a resume can reload it;
+        `curves`: the render's settings over time (colour.strength read with its soundtrack)."""
         self.cfg, self.fps, self.keep = cfg, fps, keep
+        self.curves = curves if curves is not None else Curves({"colour": cfg})
         self.reference = self.target = None
         if reference is not None:
             self.set_reference(reference)
@@ -82,9 +86,13 @@ class ColourMatch:
             if self.keep is not None:
                 self.keep(self.reference)
             return frame
-        strength = self.cfg.strength_at(index / self.fps)
+        strength = self.strength_at(index / self.fps)
         if strength == 0.0:
             return frame
         match = match_histogram if self.cfg.method == "histogram" else match_meanstd
         matched = from_space(match(to_space(frame, self.cfg.space), self.target), self.cfg.space)
         return (frame + strength * (matched - frame)).astype(np.float32)
+
+    def strength_at(self, t: float) -> float:
+        """colour.strength at t seconds (0..1), as the render's curves read it."""
+        return self.curves.at("colour.strength", t)

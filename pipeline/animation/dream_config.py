@@ -1,22 +1,24 @@
 """The `dream.*` settings: how hard each frame is dreamed, with steps and step size keyframeable over time.
 
 The dreamer knows nothing of time; `DreamConfig.at(t)` turns these settings into the plain numbers
-(DreamParams) it dreams one frame with.
+(DreamParams) it dreams one frame with. Which setting a frame reads (`DreamConfig.key_for`): the first
+frame reads dream.steps and dream.lr; frames after it read dream.frame_steps / dream.frame_lr when set
+(dream=default sets them), except where dream.steps / dream.lr is keyframed (it changes over the video:
+keyframes, t or a music function) and the frame_ setting is not: then the user's keyframes drive every
+dreamed frame, so 'dream.lr="0.04 + 0.1*loud(t)"' swells the light frames too. Keyframe the frame_
+setting as well to give the light frames their own curve.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
-from pipeline.animation.keyframes import Signals, parse_keyframes
+from pipeline.animation.curves import MAX_STEPS, Curves
 from pipeline.dreamer.settings import DreamParams
 from pipeline.errors import UserError
 
-MAX_STEPS = 1000  # steps per octave: far past any useful dream, short of a keyframe that hangs a render
-# `DreamConfig.at` runs every frame: parse each keyframe string once, not once per frame.
-_curve = lru_cache(maxsize=256)(parse_keyframes)
+__all__ = ["MAX_STEPS", "DreamConfig"]
 
 
 @dataclass
@@ -47,7 +49,7 @@ class DreamConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise UserError(f"dream.{name} must be at least 1, got {value}")
-        if self.octave_scale <= 1.0:
+        if not (math.isfinite(self.octave_scale) and self.octave_scale > 1.0):
             raise UserError(f"dream.octave_scale must be above 1 (1.4 is typical), got {self.octave_scale}")
         if self.jitter < 0:
             raise UserError(f"dream.jitter must be 0 or more pixels, got {self.jitter}")
@@ -61,31 +63,34 @@ class DreamConfig:
         self.at(0.0, first_frame=True)  # parses the keyframes and checks the first values
         self.at(0.0, first_frame=False)
 
-    def at(self, t: float, first_frame: bool = True, signals: Signals | None = None) -> DreamParams:
-        """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds."""
+    def at(self, t: float, first_frame: bool = True, curves: Curves | None = None) -> DreamParams:
+        """The numbers one frame is dreamed with: keyframed strength evaluated at t seconds. `curves`: the
+        render's (read with its soundtrack); without them these settings alone, music read as silence."""
+        curves = curves if curves is not None else Curves({"dream": self})
         octaves = self.octaves if first_frame or self.frame_octaves is None else self.frame_octaves
-        name, text = ("dream.steps", self.steps)
-        if not first_frame and self.frame_steps is not None:
-            name, text = ("dream.frame_steps", self.frame_steps)
-        lr_name, lr_text = ("dream.lr", self.lr)
-        if not first_frame and self.frame_lr is not None:
-            lr_name, lr_text = ("dream.frame_lr", self.frame_lr)
-        steps = _curve(text, name=name, signals=signals)(t)
-        lr = _curve(lr_text, name=lr_name, signals=signals)(t)
-        if not (math.isfinite(steps) and 0.5 <= steps < MAX_STEPS + 0.5):
-            raise UserError(f"{name} must be 1..{MAX_STEPS} steps per octave, but is {steps:g} at t={t:g}s")
-        if not (math.isfinite(lr) and lr > 0):
-            raise UserError(f"{lr_name} must be positive (0.09 is typical), but is {lr:g} at t={t:g}s")
-        steps = round(steps)
+        steps = round(curves.at(self.key_for("steps", first_frame, curves), t))
+        lr = curves.at(self.key_for("lr", first_frame, curves), t)
         return DreamParams(
             octaves, self.octave_scale, steps, lr, self.jitter, self.smoothing, self.tile_pixels, self.tile
         )
 
-    def check_over(self, fps: float, frames: int, signals: Signals | None = None) -> None:
-        """Evaluate the keyframed strength at every frame's time, so a value that leaves its range late
-        in the video (or would hang a frame) is refused before the first frame, not when reached."""
-        for index in range(frames):
-            self.at(index / fps, first_frame=index == 0, signals=signals)
+    @staticmethod
+    def key_for(name: str, first_frame: bool, curves: Curves) -> str:
+        """The setting ("steps" or "lr") a frame reads, by the rule in this module's docstring."""
+        whole, light = f"dream.{name}", f"dream.frame_{name}"
+        if first_frame or light not in curves or (curves.varies(whole) and not curves.varies(light)):
+            return whole
+        return light
+
+    def notes(self, curves: Curves) -> list[str]:
+        """A line for each keyframed setting that drives the light frames in place of a frame_ setting."""
+        return [
+            f"dream.{name} is keyframed, so the dreamed frames after the first follow it too (not "
+            f"dream.frame_{name}={getattr(self, 'frame_' + name)}); keyframe dream.frame_{name} to give "
+            "them their own"
+            for name in ("steps", "lr")
+            if f"dream.frame_{name}" in curves and self.key_for(name, False, curves) == f"dream.{name}"
+        ]
 
     @property
     def most_octaves(self) -> int:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.animation.keyframes import parse_keyframes
+from pipeline.animation.curves import Curves
 from pipeline.cli.choices import Choice
-from pipeline.errors import UserError
 
 CURVES = ("zoom", "angle", "shift_x", "shift_y", "focus_x", "focus_y")
 
@@ -35,7 +34,6 @@ class MotionConfig:
     border: Border = Border.reflect  # what fills pixels pulled in from outside: reflect | replicate | wrap
 
     def __post_init__(self) -> None:
+        curves = Curves({"motion": self})  # parses each one and checks its first value
         for name in CURVES:
-            parse_keyframes(getattr(self, name), name=f"motion.{name}")
-        if (start := parse_keyframes(self.zoom, name="motion.zoom")(0.0)) <= 0:
-            raise UserError(f"motion.zoom must be above 0 (1.0 holds still, 1.25 dives in), got {start:g}")
+            curves.at(f"motion.{name}", 0.0)

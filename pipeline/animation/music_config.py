@@ -1,15 +1,15 @@
 """Which settings read the soundtrack, found when the config is composed (no audio is touched then).
 
-A render analyses its track only if some keyframed setting calls a music function or the layer
-schedule counts beats; without a track, that setting is named in one line before anything runs.
+A render analyses its track only if some keyframable setting (pipeline.animation.curves.KEYS) calls a
+music function or the layer schedule counts beats; without a track, that setting is named in one line
+before anything runs.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 
-from pipeline.animation.keyframes import MUSIC, parse_keyframes
+from pipeline.animation.curves import Curves, sections_of
 from pipeline.errors import UserError
 
 BEAT_UNITS = ("beats", "bars")
@@ -30,24 +30,11 @@ class MusicConfig:
             )
 
 
-_CALL = re.compile(r"\b(?:" + "|".join(MUSIC) + r")\s*\(")
-
-
-def music_keys(config: object, prefix: str = "") -> dict[str, frozenset[str]]:
-    """Dotted key -> music functions its keyframe string calls, over every section of the config (so the
-    keyframed settings of any section are covered, not a hand-kept list)."""
-    found: dict[str, frozenset[str]] = {}
-    for item in fields(config):
-        value, key = getattr(config, item.name), f"{prefix}{item.name}"
-        if is_dataclass(value):
-            found |= music_keys(value, f"{key}.")
-        elif prefix and isinstance(value, str) and _CALL.search(value):
-            try:
-                needs = parse_keyframes(value, name=key).needs
-            except UserError:  # not a keyframe string (a path that happens to contain "beat(")
-                continue
-            found |= {key: needs} if needs else {}
-    return found
+def music_keys(config: object) -> dict[str, frozenset[str]]:
+    """Dotted key -> music functions its keyframe string calls, for every keyframable setting of a root
+    config (the one list, pipeline.animation.curves.KEYS)."""
+    curves = Curves(sections_of(config)).curves
+    return {key: curve.needs for key, curve in curves.items() if curve.needs}
 
 
 def check_music_source(keys: dict[str, frozenset[str]], unit: str, has_sound: bool) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.dreamer.layers import check_layer_name
@@ -20,11 +22,27 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+MOST = {"width": 16384, "height": 16384, "peak_size": 4096, "repeats": 1000}  # far past any real use
+
+
+def check_json_path(path: Path) -> None:
+    """The results file must be writable before hours are spent measuring what goes into it."""
+    if path.is_dir():
+        raise UserError(
+            f"--json: {path} is a folder; name the file to write, e.g. --json {path / 'bench.json'}"
+        )
+    if not path.parent.is_dir():
+        raise UserError(f"--json: no folder {path.parent} to write {path.name} into")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UserError(f"--json: cannot write {path} (permissions); pass a path you can write")
+
+
 def check_args(args: argparse.Namespace) -> None:
     """Everything the benchmark would trip over minutes in, refused before the network is built."""
     for name in ("width", "height", "repeats", "peak_size"):  # peak_size None: chosen by the device
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+        value, flag = getattr(args, name), f"--{name.replace('_', '-')}"
+        if value is not None and not 1 <= value <= MOST[name]:
+            raise UserError(f"{flag} must be 1..{MOST[name]}, got {value}")
     if args.frames < 0:
         raise UserError(f"--frames must be 0 (skip the video comparison) or more, got {args.frames}")
     check_layer_name(args.layer, "--layer")
@@ -36,5 +54,4 @@ def check_args(args: argparse.Namespace) -> None:
                 frame_lr=str(args.frame_lr))  # fmt: skip
     octaves = max(args.octaves, args.frame_octaves)
     check_pyramid(args.height, args.width, octaves, args.octave_scale, args.layer)
-    if not args.json.parent.is_dir():
-        raise UserError(f"--json: no folder {args.json.parent} to write {args.json.name} into")
+    check_json_path(args.json)

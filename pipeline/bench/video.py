@@ -22,13 +22,18 @@ from pathlib import Path
 import numpy as np
 import torch
 from hydra import compose, initialize_config_dir
+from hydra.errors import HydraException
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
+from pipeline.bench.args import OneLineParser, check_json_path
 from pipeline.bench.reference import reference_dream
 from pipeline.bench.smoothness import residual, summarise
+from pipeline.cli.compose import describe
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.dreamer.ascent import frame_generator, objective
 from pipeline.dreamer.weights import load_features
+from pipeline.errors import UserError
 from pipeline.run.loop import dream_frames
 from pipeline.run.plan import Plan, plan
 from pipeline.run.renderer import Renderer
@@ -39,8 +44,11 @@ DEFAULTS = ["model.weights=random", "frames=48", "layer_schedule=deep", "contact
 def compose_config(overrides: list[str]) -> tuple[RenderConfig, Plan]:
     """The render settings and their plan (size, rate, length), as pipeline.render resolves them."""
     register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = OmegaConf.to_object(compose(config_name="render", overrides=[*DEFAULTS, *overrides]))
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            cfg = OmegaConf.to_object(compose(config_name="render", overrides=[*DEFAULTS, *overrides]))
+    except (HydraException, OmegaConfBaseException) as error:
+        raise UserError(describe(error)) from None
     return cfg, plan(cfg)
 
 
@@ -202,8 +210,8 @@ def report(r: dict) -> None:
 def main(argv: list[str] | None = None, extra: Callable[[list[str]], dict] | None = None) -> dict:
     """Measure, print and write JSON; `extra(overrides)` adds (and prints) more figures before the JSON
     is written (bench_colour's audit)."""
-    parser = argparse.ArgumentParser(prog="python -m pipeline.bench --video", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = OneLineParser(prog="python -m pipeline.bench --video", description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("overrides", nargs="*", help="render settings as key=value (width=320 cadence=2 ...)")
     parser.add_argument("--full-frames", type=int, default=0, help="0: full dreams on every frame")
     parser.add_argument(
@@ -214,6 +222,8 @@ def main(argv: list[str] | None = None, extra: Callable[[list[str]], dict] | Non
     )
     parser.add_argument("--json", type=Path, default=Path("bench_video.json"))
     args = parser.parse_args(argv)
+    check_json_path(args.json)  # before the measuring, which takes hours at real sizes
+    compose_config(args.overrides)  # a mistake in the settings: one line, at once
     result = measure(args.overrides, args.full_frames, args.reference_frames)
     report(result)
     result.update(extra(args.overrides) if extra is not None else {})

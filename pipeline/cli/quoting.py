@@ -20,3 +20,8 @@ def hydra_value(text: str) -> str:
 def resume_command(run_dir: Path) -> str:
     """The command that continues `run_dir`, quoted for a POSIX shell, so it pastes as printed."""
     return "python -m pipeline.render " + shlex.quote(f"resume={hydra_value(str(run_dir.absolute()))}")
+
+
+def shell_path(path: Path | str) -> str:
+    """A file path as a message prints it: quoted for the shell where it needs it, so it pastes."""
+    return shlex.quote(str(path))

@@ -12,6 +12,7 @@ from pipeline.errors import UserError
 _RANGE = re.compile(r"^range\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 _SPAN = re.compile(r"^(\d+)\s*-\s*(\d+)$")
 EXAMPLES = 'as in [12,97], "12,97", 0-15 or "range(0,16)"'
+MOST_CHANNELS = 65536  # more than any network's widest layer (2048 in Inception v3)
 
 
 def parse_channels(value: Any, setting: str) -> tuple[int, ...]:
@@ -37,6 +38,9 @@ def _from_text(text: str, setting: str) -> list[int]:
         start, end = int(match[1]), int(match[2]) + (0 if text.startswith("range") else 1)
         if end <= start:
             raise UserError(f"{setting}: {text!r} holds no channels; {EXAMPLES}")
+        if end - start > MOST_CHANNELS:  # checked before the list is built (range(0,3000000000))
+            raise UserError(f"{setting}: {text!r} names {end - start} channels, at most {MOST_CHANNELS} "
+                            "(wider than any layer); name the ones to dream")  # fmt: skip
         return list(range(start, end))
     try:
         return [int(piece) for piece in text.split(",")]

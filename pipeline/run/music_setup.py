@@ -3,11 +3,10 @@ and what each frame's manifest record says it read."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
 
-from pipeline.animation.keyframes import parse_keyframes
+from pipeline.animation.curves import Curves
 from pipeline.animation.music_config import BEAT_UNITS, check_music_source
 from pipeline.animation.signals import LEVELS, MusicSignals
 from pipeline.config import RenderConfig
@@ -25,11 +24,10 @@ def music_for_render(cfg: RenderConfig, plan: Plan, out_dir: Path) -> MusicSigna
     # Composing refused a render with no possible sound; whether a clip has its own is known only now.
     check_music_source(cfg.music_keys, cfg.layer_schedule.unit, plan.audio_source is not None)
     audio = Path(plan.audio_source)
-    signals = analyse_for_render(audio, plan.fps, plan.frame_count, out_dir, cfg.music)
-    curves = {
-        key: parse_keyframes(functools.reduce(getattr, key.split("."), cfg), name=key, signals=signals)
-        for key in cfg.music_keys
-    }
+    resuming = cfg.resume is not None
+    signals = analyse_for_render(audio, plan.fps, plan.frame_count, out_dir, cfg.music, resuming)
+    read = Curves.for_render(cfg, signals)  # as the render reads them (pipeline.animation.curves)
+    curves = {key: read.curves[key] for key in cfg.music_keys}
     plot = _plot(signals, curves, plan.frame_count, out_dir / PLOT)
     log.info("soundtrack %s: %.1f BPM, %d beats; see %s", audio, signals.tempo, len(signals.beats), plot)
     return signals

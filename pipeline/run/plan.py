@@ -4,6 +4,7 @@ Composing a config does no I/O; this is where the input is looked at: the file's
 only), a clip's size, exact rate, length and sound, and `frames=auto` from a sound track. The result is
 written to RUN_DIR/plan.json when the render starts, so a resume and `python -m pipeline.encode` use the
 very numbers the render used (a clip's 30000/1001 fps and its sound) instead of the recorded settings'.
+Its paths are absolute: a resume or an encode run from another folder reads the very same files.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Plan:
     frame_count: int  # frames the video will have
     audio_source: str | None  # the sound muxed into the MP4 (a track, or the clip itself); None: silent
     clip: ClipInfo | None  # the input clip's facts, or None for a photo or noise
+    input: str | None = None  # the input file, or None for noise (and in plans recorded before inputs)
 
 
 def input_path(value: str | None) -> Path | None:
@@ -56,7 +58,8 @@ def plan(cfg: RenderConfig, recorded: Plan | None = None) -> Plan:
     width, height = even_size(clip.width, clip.height) if clip else DEFAULT_SIZE
     audio = _audio_source(cfg.audio, source if clip and clip.has_audio else None)
     frames = _frame_count(cfg, clip, audio, fps)
-    return Plan(cfg.width or width, cfg.height or height, fps, frames, audio and str(audio), clip)
+    audio, source = audio and str(audio.resolve()), source and str(source.resolve())  # pasteable anywhere
+    return Plan(cfg.width or width, cfg.height or height, fps, frames, audio, clip, source)
 
 
 def plan_run(cfg: RenderConfig, run_dir: Path) -> Plan:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from pipeline.cli.quoting import shell_path
 from pipeline.errors import UserError
 
 RECORD = Path(".hydra") / "config.yaml"
@@ -15,10 +16,14 @@ RECORD = Path(".hydra") / "config.yaml"
 def read_record(run_dir: Path, setting: str) -> DictConfig:
     """The settings a render in run_dir was made with, or a one-line error naming `setting` (the key the
     user passed the directory as)."""
-    path = run_dir / RECORD
-    if not path.is_file():
+    check_is_run(run_dir, setting)
+    return OmegaConf.load(run_dir / RECORD)
+
+
+def check_is_run(run_dir: Path, setting: str) -> None:
+    """One line naming `setting` when run_dir holds no render record (a typo, or not a run)."""
+    if not (run_dir / RECORD).is_file():
         raise UserError(
-            f"{setting}: {run_dir} has no render record ({RECORD}); "
+            f"{setting}: {shell_path(run_dir)} has no render record ({RECORD}); "
             "pass a run directory made by pipeline.render"
         )
-    return OmegaConf.load(path)

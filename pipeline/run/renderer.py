@@ -17,6 +17,7 @@ from pipeline.animation.cadence import CadenceFeed
 from pipeline.animation.camera import Camera
 from pipeline.animation.coherence import Coherence
 from pipeline.animation.colour_match import ColourMatch
+from pipeline.animation.curves import Curves
 from pipeline.animation.feeds import ClipFeed, ZoomFeed
 from pipeline.animation.schedule import LayerSchedule
 from pipeline.config import RenderConfig
@@ -33,6 +34,7 @@ from pipeline.run.music_setup import music_for_render, music_record
 from pipeline.run.plan import Plan
 from pipeline.run.preflight import check_disk
 from pipeline.run.setup import check_dreamer, load_network
+from pipeline.run.untouched import check_not_a_run
 from pipeline.sources.image import load_image, noise_image
 
 log = logging.getLogger(__name__)
@@ -61,15 +63,17 @@ class Renderer:
                 "cadence=1 (or auto)"
             )
         self.frames_dir = out_dir / "frames"
-        if cfg.resume is None and any(self.frames_dir.glob("*.png")):
-            raise UserError(f"{self.frames_dir} already holds frames; to continue it use resume={out_dir}")
+        if cfg.resume is None:  # the CLI checked before Hydra wrote there; render() called directly, here
+            check_not_a_run(out_dir, cfg.video.filename)
         self.frames_dir.mkdir(parents=True, exist_ok=True)
         self.signals = music_for_render(cfg, plan, out_dir)  # the soundtrack, if a setting reads it
+        self.curves = Curves.for_render(cfg, self.signals)  # every keyframed setting, read with the track
+        self.curves.check_over(plan.fps, plan.frame_count)  # at every frame, before frame 0
+        for note in cfg.dream.notes(self.curves):
+            log.info("%s", note)
         self.schedule = LayerSchedule(cfg.layer_schedule, plan.fps, plan.frame_count, self.signals)
         self.steering = Steering(self.schedule, cfg.dream, (plan.width, plan.height))  # reads guide images
-        self.camera = Camera(cfg.motion, plan.fps, plan.width, plan.height, self.signals)
-        cfg.dream.check_over(plan.fps, plan.frame_count, self.signals)  # keyframed values at every frame
-        self.camera.check_over(plan.frame_count)
+        self.camera = Camera(cfg.motion, plan.fps, plan.width, plan.height, self.curves)
         check_disk(out_dir, plan.frame_count, plan.width, plan.height)
         self.video_path = out_dir / cfg.video.filename
         self.page = RunPage(out_dir, cfg.video.filename, plan.frame_count, plan.fps)  # index.html
@@ -115,7 +119,7 @@ class Renderer:
             reference = load_image(cfg.reference, plan.width, plan.height, setting="colour.reference")
             save_state_array(self.out_dir, COLOUR_REFERENCE, reference)
         keep = lambda frame: save_state_array(self.out_dir, COLOUR_REFERENCE, frame)  # noqa: E731
-        return ColourMatch(cfg, plan.fps, reference, keep)
+        return ColourMatch(cfg, plan.fps, reference, keep, self.curves)
 
     def encode_done_frames(self, video: Mp4Writer, start: int) -> None:
         """A resumed render re-encodes the frames already on disk (exact: they are the 8-bit frames)."""
@@ -128,13 +132,15 @@ class Renderer:
         started, t = time.perf_counter(), index / self.plan.fps
         weights = self.schedule.weights_at(index)
         goal = self.steering.objective_at(index, self.network.taps, self.network.space)
-        params = self.cfg.dream.at(t, first_frame=index == 0, signals=self.signals)
+        params = self.cfg.dream.at(t, first_frame=index == 0, curves=self.curves)
         dreamed = self.dreamer.dream(frame, goal, params, index)
         facts = {"objective_start": dreamed.objective_start, "objective_end": dreamed.objective_end}
         similarity = self.steering.similarity(dreamed.image, goal, self.network.taps)
         if similarity is not None:
             facts["guide_similarity"] = round(similarity, 6)
         record = frame_record(index, t, weights, self.camera.values_at(t), params, facts, started)
+        if self.cfg.colour.match != "none":  # what the colour match pulls this frame by
+            record["colour_strength"] = round(self.colour_match.strength_at(t), 6)
         record = {**record, **music_record(self.signals, self.cfg, t)}
         return DreamedFrame(self.network.space.decode(dreamed.image), record)
 
@@ -143,10 +149,11 @@ class Renderer:
         return self.colour_match(frame, index)
 
     def describe(self, index: int) -> dict:
-        """What the manifest says of a frame made between dreams (cadence): when, its layers, the camera."""
+        """What the manifest says of a frame made between dreams (cadence): when, its layers, the camera,
+        and the signals its settings read."""
         t = index / self.plan.fps
         return {"index": index, "time": round(t, 6), "layers": self.schedule.weights_at(index),
-                "motion": self.camera.values_at(t)}  # fmt: skip
+                "motion": self.camera.values_at(t), **music_record(self.signals, self.cfg, t)}  # fmt: skip
 
     def finish(self, frames: int) -> None:
         if frames and self.cfg.contact_sheet:

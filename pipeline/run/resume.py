@@ -46,6 +46,12 @@ def resume_config(run_dir: Path, composed: DictConfig, overrides: list[str]) -> 
     in_force = read_plan(run_dir)  # an extension in force (frames=N on an earlier resume) continues to N
     if in_force is not None and not any(_key(override) == "frames" for override in overrides):
         recorded.frames = str(in_force.frame_count)
+    given = {_key(override) for override in overrides}
+    if in_force is not None and in_force.input is not None:  # absolute: the file the run read, anywhere
+        recorded.input = in_force.input
+    track = recorded.audio is not None and str(recorded.audio).strip().lower() != "none"
+    if in_force is not None and "audio" not in given and track:
+        recorded.audio = in_force.audio_source or recorded.audio
     recorded.resume = str(run_dir)
     return recorded
 

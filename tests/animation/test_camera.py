@@ -318,7 +318,7 @@ def test_a_camera_that_moves_only_at_the_start_still_counts_as_moving():
 
 
 def test_a_zoom_of_zero_from_the_start_is_refused_when_composed():
-    with pytest.raises(UserError, match=r"^motion.zoom must be above 0 \(1.0 holds still"):
+    with pytest.raises(UserError, match=r"^motion.zoom must stay above 0 \(1.0 holds still"):
         MotionConfig(zoom="0")
 
 

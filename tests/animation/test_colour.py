@@ -6,6 +6,7 @@ import pytest
 
 from pipeline.animation.colour import ColourConfig
 from pipeline.animation.colour_match import ColourMatch
+from pipeline.animation.curves import Curves
 from pipeline.errors import UserError
 from pipeline.output.quality import quality
 
@@ -98,7 +99,7 @@ def test_none_leaves_frames_alone():
 def test_bad_settings_fail_when_composed(tiny_config, overrides, fragment):
     with pytest.raises(UserError, match=None) as error:
         cfg = tiny_config(*overrides)
-        cfg.colour.strength_at(1.0)  # keyframes going out of range later are caught when reached
+        Curves.for_render(cfg, None).check_over(4.0, 8)  # later keyframes: checked before frame 0
     assert fragment in str(error.value) and "\n" not in str(error.value)
 
 

@@ -206,3 +206,19 @@ def test_a_schedule_of_10000_stages_costs_no_more_per_frame_than_one_of_10():
     ratio = seconds(10_000) / seconds(10)
     print(f"weights_at: 10,000 stages cost {ratio:.1f}x 10 stages per frame")
     assert ratio < 20
+
+
+def test_an_empty_channel_list_is_refused_not_read_as_every_channel():
+    from pipeline.animation.schedule import read_entries
+    from pipeline.errors import UserError
+
+    with pytest.raises(UserError, match=r"conv3_1:.*no channels"):
+        read_entries({"conv3_1:": 1.0}, "layer_schedule.stages[0].layers")
+
+
+def test_a_huge_channel_range_is_refused_before_it_is_built():
+    from pipeline.dreamer.channels import parse_channels
+    from pipeline.errors import UserError
+
+    with pytest.raises(UserError, match="channels: .*range\\(0,3000000000\\).*at most"):
+        parse_channels("range(0,3000000000)", "channels")

@@ -123,7 +123,15 @@ def test_cpu_peak_on_linux_is_the_runs_own_not_the_process_high_water_mark():
         (["--steps", "many"], "--steps"),
         (["--frame-lr", "-1"], "frame_lr"),
         (["--json", "/no/such/folder/bench.json"], "--json"),
+        (["--json", "/"], "--json"),  # a folder, not a file
         (["--bogus"], "--bogus"),
+        (["--octave-scale", "nan"], "dream.octave_scale"),
+        (["--peak-size", "100000"], "--peak-size"),
+        (["--width", "1000000", "--height", "1000000"], "--width"),
+        (["--video", "--json", "/no/such/folder/out.json"], "--json"),  # at once, not after hours
+        (["--video", "--json", "/"], "--json"),
+        (["--video", "dream.octavs=3"], "dream.octavs"),
+        (["--video", "--bogus"], "--bogus"),  # the mistake, not argparse's whole usage
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(args, fragment, capsys):

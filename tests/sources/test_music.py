@@ -132,3 +132,47 @@ def test_without_librosa_the_error_names_the_install_command(tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "librosa", None)  # import librosa now raises ImportError
     with pytest.raises(UserError, match=r"pip install -e '\.\[music\]'"):
         analyse_for_render(path, FPS, 24, tmp_path)
+
+
+def _ramp(path, seconds):
+    time = np.arange(round(seconds * RATE)) / RATE
+    return write_wav(path, (time / seconds) * 0.85 * np.sin(2 * np.pi * 440 * time))
+
+
+def test_another_song_in_the_same_folder_is_analysed_afresh(tmp_path):
+    first, _ = click_track(tmp_path / "first.wav", 120, 3.0)
+    other, _ = click_track(tmp_path / "other.wav", 93, 3.0, first=0.1)
+    old = analyse_for_render(first, FPS, 72, tmp_path)
+    new = analyse_for_render(other, FPS, 72, tmp_path)  # a render after a failed one, another track
+    assert new.beats[0] < 0.2 < old.beats[0]
+    assert json.loads((tmp_path / CACHE).read_text())["source"]["path"] == str(other.resolve())
+    click_track(first, 93, 3.0, first=0.1)  # the same file, rewritten: analysed afresh too
+    assert analyse_for_render(first, FPS, 72, tmp_path).beats[0] < 0.2
+
+
+def test_a_resume_refuses_a_track_that_is_not_the_one_analysed(tmp_path):
+    first, _ = click_track(tmp_path / "first.wav", 120, 3.0)
+    other, _ = click_track(tmp_path / "other.wav", 93, 3.0, first=0.1)
+    analyse_for_render(first, FPS, 72, tmp_path)
+    cached = (tmp_path / CACHE).read_bytes()
+    with pytest.raises(UserError, match="resume: the soundtrack is not the one") as error:
+        analyse_for_render(other, FPS, 72, tmp_path, resuming=True)
+    assert "first.wav" in str(error.value) and "\n" not in str(error.value)
+    assert (tmp_path / CACHE).read_bytes() == cached
+
+
+def test_a_longer_resume_reads_the_very_same_numbers(tmp_path):
+    track = _ramp(tmp_path / "ramp.wav", 4.0)
+    short = analyse_for_render(track, FPS, 48, tmp_path)  # half the track; levels scaled to the track's
+    longer = analyse_for_render(track, FPS, 120, tmp_path, resuming=True)  # past its end: silence
+    np.testing.assert_array_equal(longer.levels["loud"][:48], short.levels["loud"])
+    assert short.levels["loud"].max() < 0.6 and longer.levels["loud"][96:].max() == 0.0
+
+
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"fps": 24.0}'])
+def test_a_corrupt_cache_is_one_line_on_resume_and_analysed_afresh_otherwise(tmp_path, text):
+    track, _ = click_track(tmp_path / "clicks.wav", 120, 1.0)
+    (tmp_path / CACHE).write_text(text)
+    with pytest.raises(UserError, match="music.json is unreadable .*delete it"):
+        analyse_for_render(track, FPS, 24, tmp_path, resuming=True)
+    assert analyse_for_render(track, FPS, 24, tmp_path).tempo > 0
