@@ -18,7 +18,8 @@ running it:
   there. `python -m pipeline.encode run_dir=RUN ...`: its arguments parsed, and the recorded video settings
   with the command's overrides resolved against the same stand-in run (presets and `video.*` keys checked).
 - bench: its argument parser and `check_args` (pipeline/bench/args.py); `--video` through the real entry
-  point, stopped where measuring would start, with the render overrides composed as the benchmark does.
+  point, stopped where measuring would start, with the render overrides composed as the benchmark does;
+  `--quality` and `--pictures` through their own parsers, their render overrides composed.
 - weights: by its text only: the subcommand must be `standin` (the command is being written on another
   branch; import it here once it exists).
 """
@@ -122,6 +123,13 @@ class MeasuringWouldStart(Exception):
 
 def check_bench(command: Command, monkeypatch) -> None:
     args = list(command.args)
+    if "--quality" in args or "--pictures" in args:  # their own parsers; overrides composed as they run
+        from pipeline.bench import pictures, quality
+
+        mode = quality if "--quality" in args else pictures
+        parsed = mode.parse_args([arg for arg in args if arg not in ("--quality", "--pictures")])
+        composed("render", list(parsed.overrides))
+        return
     if "--video" not in args:
         from pipeline.bench.command import parse_args
 

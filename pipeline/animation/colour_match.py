@@ -3,14 +3,11 @@
 Conversions are OpenCV's on float32 RGB (LAB: L 0..100, a/b about -127..127; HSV: H 0..360 degrees, S and
 V 0..1). `meanstd` moves each channel's mean and standard deviation to the reference's (Reinhard et al.,
 "Color Transfer between Images", 2001, who do it in a LAB-like space); `histogram` maps each channel's
-whole distribution onto the reference's, with the numbers of scikit-image's `exposure.match_histograms`
-(each value goes to the reference's value at the same quantile, interpolated linearly).
+whole distribution onto the reference's, exactly even where a dream has blown many pixels out to one value
+(animation/histogram_match.py).
 
-Speed: the match runs on every dreamed frame, and scikit-image sorts the reference again every time (and
-the frame with `np.unique`). Here the reference's side (its sorted distinct values and their quantiles,
-or its mean and spread) is computed once, when it becomes the reference; each frame is sorted once per
-channel and mapped in chunks, so no full-size float64 array is made. The result is the same, value for
-value, as scikit-image's (tests/animation/test_colour.py compares them).
+Speed: the match runs on every dreamed frame. The reference's side (its sorted values, or its mean and
+spread) is computed once, when it becomes the reference; each frame is sorted once per channel.
 """
 
 from __future__ import annotations
@@ -22,12 +19,10 @@ import numpy as np
 
 from pipeline.animation.colour import ColourConfig
 from pipeline.animation.curves import Curves
+from pipeline.animation.histogram_match import Histograms
 
 _TO = {"lab": cv2.COLOR_RGB2LAB, "hsv": cv2.COLOR_RGB2HSV}
 _FROM = {"lab": cv2.COLOR_LAB2RGB, "hsv": cv2.COLOR_HSV2RGB}
-
-
-CHUNK = 1 << 16  # distinct values interpolated at once: bounds the float64 working memory
 
 
 def to_space(rgb: np.ndarray, space: str) -> np.ndarray:
@@ -60,48 +55,6 @@ class Meanstd:
         axes = tuple(range(values.ndim - 1))
         mean, spread = values.mean(axis=axes), values.std(axis=axes)
         return (values - mean) * (self.spread / np.maximum(spread, 1e-6)) + self.mean
-
-
-class Histograms:
-    """The reference's distribution per channel: its distinct values in order, and the share of all its
-    values at or below each one (computed once)."""
-
-    def __init__(self, reference: np.ndarray):
-        self.channels = []
-        for channel in range(reference.shape[-1]):
-            values, counts = np.unique(reference[..., channel], return_counts=True)
-            # float64 now, as np.interp would convert them on every call
-            self.channels.append(
-                (values.astype(np.float64), np.cumsum(counts) / reference[..., channel].size)
-            )
-
-    def __call__(self, values: np.ndarray) -> np.ndarray:
-        """Each channel's values mapped onto the reference's at the same quantile (finite values)."""
-        matched = np.empty(values.shape, np.float32)
-        for channel, (reference, quantiles) in enumerate(self.channels):
-            matched[..., channel] = _mapped(values[..., channel].reshape(-1), reference, quantiles).reshape(
-                values.shape[:-1]
-            )
-        return matched
-
-
-def _mapped(flat: np.ndarray, reference: np.ndarray, quantiles: np.ndarray) -> np.ndarray:
-    """float32 (n,): each value's quantile in `flat` (the share of values at or below it, equal values
-    sharing one) carried to the reference's value at that quantile (np.interp, in float64 chunks)."""
-    order = np.argsort(flat)  # ties in any order: equal values get the same quantile
-    ordered = flat[order]
-    starts = np.empty(flat.size, bool)  # where each run of equal values begins, in sorted order
-    starts[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-    run = np.cumsum(starts) - 1  # the distinct value each sorted position holds
-    at_or_below = np.append(np.flatnonzero(starts[1:]) + 1, flat.size)  # per distinct value: values <= it
-    distinct = np.empty(at_or_below.size, np.float32)
-    for start in range(0, at_or_below.size, CHUNK):
-        share = at_or_below[start : start + CHUNK] / flat.size
-        distinct[start : start + CHUNK] = np.interp(share, quantiles, reference)
-    mapped = np.empty(flat.size, np.float32)
-    mapped[order] = distinct[run]
-    return mapped
 
 
 class ColourMatch:

@@ -67,6 +67,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     argv = sys.argv[1:] if argv is None else argv
+    if "--pictures" in argv:  # the README's pictures, remade: pipeline/bench/pictures.py
+        from pipeline.bench.pictures import main as pictures_main
+
+        return pictures_main([arg for arg in argv if arg != "--pictures"])
+    if "--quality" in argv:  # quality on trained features: pipeline/bench/quality.py
+        from pipeline.bench.quality import main as quality_main
+
+        return quality_main([arg for arg in argv if arg != "--quality"])
     if "--video" in argv:  # the per-video benchmark: pipeline/bench/video.py (+ bench_colour.py)
         from pipeline.bench.colour import main as video_main
 

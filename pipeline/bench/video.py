@@ -101,6 +101,7 @@ def run_video(
         "seconds": seconds,
         "frames": resolved.frame_count,
         "dreamed": sum(sink.dreamed),
+        "dreamed_flags": sink.dreamed,  # per output frame: dreamed (True) or made between dreams
         "strengths": sink.strengths,
         "smoothness": smooth,
         "kept": sink.kept,
