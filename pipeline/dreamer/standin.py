@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
-import pickle
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import torch
@@ -23,7 +21,8 @@ from pipeline.dreamer.standin_convert import HEAD, check_shapes, nsfwjs_head
 from pipeline.dreamer.standin_fetch import MAKE, PACKAGE, convert_package, fetch_package
 from pipeline.dreamer.standin_net import STANDIN_DEEPEST, check_standin_layer, inception3, keras_average_pools
 from pipeline.dreamer.standin_verify import standin_model, verify
-from pipeline.errors import UserError, one_line
+from pipeline.dreamer.weights import load_tensors
+from pipeline.errors import UserError
 
 __all__ = ["STANDIN_DEEPEST", "check_standin_layer", "keras_average_pools", "load_standin_state_dict",
            "make_standin", "standin_path"]  # fmt: skip
@@ -64,15 +63,9 @@ def read_standin_file(path: Path | None = None) -> dict[str, torch.Tensor]:
 def _read(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise UserError(f"model.weights=standin: the stand-in is not made yet: run {MAKE}")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as error:
-        raise UserError(
-            f"model.weights=standin: {path} is unreadable ({one_line(error)}); run {MAKE} --force"
-        ) from None
-    if not isinstance(state, dict):
-        raise UserError(f"model.weights=standin: {path} is not a state dict; run {MAKE} --force")
-    return state
+    return load_tensors(
+        path, "model.weights=standin", f"the cache is unreadable: make it again with {MAKE} --force"
+    )
 
 
 def _fits(path: Path) -> bool:

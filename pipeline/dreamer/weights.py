@@ -51,15 +51,22 @@ def read_state_dict(path: Path, sha256: str | None = None) -> dict[str, torch.Te
         digest = _sha256(path)
         if digest.lower() != sha256.lower():
             raise UserError(f"model.weights: {path} has SHA-256 {digest}, expected {sha256} (model.sha256)")
+    return load_tensors(path, "model.weights", "it may be truncated or not a state dict")
+
+
+def load_tensors(path: Path, setting: str, advice: str) -> dict[str, torch.Tensor]:
+    """A state dict of tensors read with `weights_only=True`; a file that is not one is one line naming
+    `setting`, what is wrong, and `advice`."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError) as error:
         raise UserError(
-            f"model.weights: {path} is not a readable PyTorch weights file ({one_line(error)}); "
-            "it may be truncated or not a state dict"
+            f"{setting}: {path} is not a readable PyTorch weights file ({one_line(error)}); {advice}"
         ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise UserError(f"model.weights: {path} holds a {type(state).__name__}, not a state dict of tensors")
+        raise UserError(
+            f"{setting}: {path} holds a {type(state).__name__}, not a state dict of tensors; {advice}"
+        )
     return state
 
 
