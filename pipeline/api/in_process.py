@@ -44,16 +44,18 @@ def run_app(config_name: str, job_name: str, overrides: list[str], task: Callabl
     return outcome.get("value")
 
 
-def claim(run_dir: Path) -> None:
-    """The run-directory callback's checks (it can be written; its lock is free, and is now this
-    process's), with the line it would print before exiting raised as a UserError."""
+def claim(run_dir: Path, composed: DictConfig) -> None:
+    """The run-directory callback's checks (a resume's folder is a run; it can be written; a fresh render
+    does not go over a finished one; its lock is free, and is now this process's), with the line it
+    would print before exiting raised as a UserError."""
     from pipeline.run.run_dir import RunDirCheck
 
     said = io.StringIO()
     escaped = str(run_dir).replace("${", "\\${")  # the path as written, never an interpolation
     try:
         with contextlib.redirect_stderr(said):
-            RunDirCheck().on_run_start(OmegaConf.create({"hydra": {"run": {"dir": escaped}}}))
+            seen = {"hydra": {"run": {"dir": escaped}}, "resume": composed.resume, "video": composed.video}
+            RunDirCheck().on_run_start(OmegaConf.create(seen))
     except SystemExit:
         raise UserError(said.getvalue().strip().removeprefix("error: ")) from None
 

@@ -56,10 +56,10 @@ def render_video(
         checked(composed)  # a bad value stops here, before a run directory is made (the CLI's check)
         if "${" in OmegaConf.to_container(composed.hydra.run)["dir"]:  # outputs/${now:...}: fix it now
             given += override_list({"hydra.run.dir": run_dir})
-    return _render_in(run_dir, given, quiet)
+    return _render_in(run_dir, given, quiet, composed)
 
 
-def _render_in(run_dir: Path, overrides: list[str], quiet: bool) -> Path:
+def _render_in(run_dir: Path, overrides: list[str], quiet: bool, composed: DictConfig) -> Path:
     from pipeline.api.in_process import claim, quiet_console, run_app
     from pipeline.api.progress import bar_class
     from pipeline.render import Interrupted
@@ -70,7 +70,7 @@ def _render_in(run_dir: Path, overrides: list[str], quiet: bool) -> Path:
         quiet_console(quiet)
         return _render_task(cfg)
 
-    claim(run_dir)  # writable, and locked for this process until the render ends
+    claim(run_dir, composed)  # writable, not another finished run, and locked for this process
     token = BAR_CLASS.set(bar_class(quiet))
     try:
         return run_app("render", "render", overrides, task)

@@ -51,7 +51,7 @@ def test_a_resume_continues_with_the_recorded_settings_and_a_bad_one_is_refused(
     pipeline.render_video(run, TINY, frames=1, cadence=1, quiet=True)
     with pytest.raises(pipeline.UserError, match="resume: width differ from the settings"):
         pipeline.render_video(resume=run, width=80, quiet=True)
-    with pytest.raises(pipeline.UserError, match="already holds frames; to continue it use resume="):
+    with pytest.raises(pipeline.UserError, match="already holds a render .*; to continue it: "):
         pipeline.render_video(run, TINY, frames=1, quiet=True)
     with pytest.raises(pipeline.UserError, match="out_dir and resume are both given"):
         pipeline.render_video(tmp_path / "other", resume=run)
