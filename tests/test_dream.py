@@ -94,3 +94,23 @@ def test_bad_layers_say_what_is_valid(bad):
 def test_size_is_the_inputs_unless_set(photo, width, height, shape):
     frame = starting_image(StillsConfig(input=str(photo), width=width, height=height))
     assert frame.shape == (*shape, 3) and frame.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "network, default, count",
+    [("vgg19", ["conv3_2", "conv4_2", "conv5_1"], 16),
+     ("googlenet", ["inception3b", "inception4c", "inception4e"], 12),
+     ("inception_v3", ["Mixed_5d", "Mixed_6a", "Mixed_6c"], 16)],
+)  # fmt: skip
+def test_default_and_all_layers_are_the_chosen_networks(network, default, count):
+    def layers(*overrides):
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+            cfg = compose(
+                config_name="stills", overrides=[f"model={network}", "model.weights=random", *overrides]
+            )
+        return OmegaConf.to_object(cfg).layer_names
+
+    assert layers() == default and len(layers("layers=all")) == count
+    assert (
+        layers("model.weights=standin", "layers=all")[-1] == "Mixed_6c" if network == "inception_v3" else True
+    )
