@@ -21,7 +21,6 @@ from pipeline.animation.motion_config import MotionConfig
 from pipeline.animation.music_config import MusicConfig, check_music_source, music_keys
 from pipeline.animation.schedule import LayerScheduleConfig
 from pipeline.dreamer.channels import check_channels, parse_channels
-from pipeline.dreamer.layers import check_layer_name, conv_layer_names
 from pipeline.dreamer.settings import ModelConfig, check_device_name, check_precision_name
 from pipeline.errors import UserError
 from pipeline.ffmpeg import fps_fraction
@@ -47,7 +46,7 @@ class DreamerConfig:
     precision: str = "auto"  # auto | fp32 | bf16 | fp16: the network's float type (auto: fastest safe one)
     deterministic: bool = False  # CUDA: no cuDNN benchmark, no TF32, deterministic kernels (bool)
     threads: int = 0  # CPU threads for torch and OpenCV; 0: all cores, shared among parallel sweep jobs
-    model: ModelConfig = field(default_factory=ModelConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)  # the network and its weights (model=vgg19, ...)
     dream: DreamConfig = field(default_factory=DreamConfig)  # octaves, steps, lr... (keyframes: video only)
 
     def __post_init__(self) -> None:
@@ -100,6 +99,7 @@ class RenderConfig(DreamerConfig):
         if self.fps <= 0 or fps_fraction(self.fps) <= 0:  # the encoder's rate is a fraction n/d, d <= 1000
             raise UserError(f"fps must be at least 0.01 (24, 30 or 60 are typical), got {self.fps}")
         self.frame_limit()
+        self.layer_schedule.check_layers(self.model)  # the schedule's layers are the chosen network's
         self.music_keys = music_keys(self)  # settings that read the soundtrack: key -> functions called
         check_music_source(self.music_keys, self.layer_schedule.unit, self.may_have_sound())
         if self.preview_every < 0:
@@ -140,37 +140,51 @@ class RenderConfig(DreamerConfig):
 
 @dataclass
 class StillsConfig(DreamerConfig):
-    layers: Any = field(default_factory=lambda: ["conv3_2", "conv4_2", "conv5_1"])  # names, one, or all
+    # layer names (a list or one), "all" (every layer of the network, shallow to deep) or "default" (three
+    # depths of it: VGG19 conv3_2, conv4_2, conv5_1; Inception v3 Mixed_5d, Mixed_6a, Mixed_6c; GoogLeNet
+    # inception3b, inception4c, inception4e)
+    layers: Any = "default"
     # one still per channel of the one layer named: [12,97], 0-15 or "range(0,16)"; null: whole layers
     channels: Any = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.layer_names = resolve_layers(self.layers)
+        self.layer_names = resolve_layers(self.layers, self.model)
         self.channel_list = None if self.channels is None else parse_channels(self.channels, "channels")
         if self.channel_list is not None:
             if len(self.layer_names) != 1:
                 raise UserError(
-                    f"channels needs exactly one layer (e.g. layers=conv4_2), got {len(self.layer_names)}"
+                    f"channels needs exactly one layer (e.g. layers={self.model.network.default_layer}), "
+                    f"got {len(self.layer_names)}"
                 )
-            check_channels(self.layer_names[0], self.channel_list, "channels")
+            check_channels(self.model.network, self.layer_names[0], self.channel_list, "channels")
+
+    def deepest_layer(self) -> str:
+        return self.model.network.deepest(self.layer_names)
 
 
-def resolve_layers(value: Any) -> list[str]:
-    """`layers` as a list of checked names, in the order given: "all" is the 16 conv layers shallow to
-    deep, one name is a list of one (so `-m layers=conv3_1,conv4_2` sweeps one layer per job)."""
-    if isinstance(value, str):
-        names = conv_layer_names() if value.strip().lower() == "all" else [value]
+def resolve_layers(value: Any, model: ModelConfig | None = None) -> list[str]:
+    """`layers` as a list of names checked against the model's network, in the order given: "all" is every
+    layer it has (that its weights dream), "default" its three usual ones; one name is a list of one (so
+    `-m layers=conv3_1,conv4_2` sweeps one layer per job)."""
+    model = model or ModelConfig()
+    plan = model.network
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in ("all", "default"):
+        names = list(model.dreamable_layers() if word == "all" else plan.stills)
+    elif isinstance(value, str):
+        names = [value]
     elif isinstance(value, list | tuple):
         names = [str(name) for name in value]
     else:
         raise UserError(
-            f"layers must be a list like [conv3_2,conv4_2], one layer name, or all; got {value!r}"
+            f"layers must be a list like [{','.join(plan.stills[:2])}], one layer name, all or default; "
+            f"got {value!r}"
         )
     if not names:
-        raise UserError("layers is empty: name at least one, e.g. layers=[conv4_2], or layers=all")
+        raise UserError(f"layers is empty: name at least one, e.g. layers=[{plan.default_layer}], or all")
     for name in names:
-        check_layer_name(name, "layers")
+        model.check_layer(name, "layers")
     return list(dict.fromkeys(names))
 
 

@@ -2,8 +2,9 @@
 
 `python -m pipeline.dream input=photo.jpg layers=[conv3_2,conv4_2,conv5_1]` writes <layer>.png for each
 layer and grid.jpg (the input, then each layer, captioned) into the run directory; `layers=all` dreams
-all 16 conv layers. Settings share the video's schemas (model, dream, device, precision, seed): see
-StillsConfig in pipeline/config.py. The work itself is pipeline/run/stills.py.
+every layer of the network (VGG19's 16 conv layers; `model=googlenet layers=[inception4c,inception4d]`
+dreams two of GoogLeNet's). Settings share the video's schemas (model, dream, device, precision, seed):
+see StillsConfig in pipeline/config.py. The work itself is pipeline/run/stills.py.
 """
 
 from __future__ import annotations

@@ -4,12 +4,18 @@ imageio-ffmpeg ignores ffmpeg's exit status, so each call here checks it and tur
 line into a `UserError`. Every ffmpeg starts in its own session: Ctrl-C in a terminal and SIGTERM from
 `timeout`, SLURM or systemd go to the whole process group, and the encoder must outlive them until we have
 encoded what is done and closed it ourselves (imageio-ffmpeg's readers do the same with `setpgrp`).
+A session is not enough everywhere: SLURM with `ProctrackType=proctrack/linuxproc` signals every
+descendant of the job (scancel's SIGTERM, the time limit's SIGUSR2), so ffmpeg also starts with those
+signals blocked. The mask survives exec and ffmpeg never unblocks them: it ends when its input ends, or
+when we kill it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import signal
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -32,14 +38,42 @@ def command(*args: str) -> list[str]:
     return [executable(), "-y", "-hide_banner", "-loglevel", "error", "-nostdin", *args]
 
 
+# The polite stop signals (pipeline.run.interrupts) that ffmpeg must not take as its own
+SHIELDED = {signal.SIGINT, signal.SIGTERM, *(getattr(signal, n) for n in ("SIGUSR2",) if hasattr(signal, n))}
+
+
+@contextlib.contextmanager
+def _shielded():
+    """Block SHIELDED in this thread while a child is started (it inherits the mask); others take them."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, SHIELDED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def popen(args: list[str], **kwargs) -> subprocess.Popen:
-    """Start ffmpeg outside our process group: the group's SIGINT/SIGTERM never reach it."""
-    return subprocess.Popen(command(*args), start_new_session=True, **kwargs)
+    """Start ffmpeg outside our process group, deaf to the stop signals: they never reach it."""
+    with _shielded():
+        return subprocess.Popen(command(*args), start_new_session=True, **kwargs)
 
 
 def run_quietly(args: list[str]) -> subprocess.CompletedProcess:
     """Run ffmpeg to completion outside our process group; if we are interrupted, it is killed."""
-    return subprocess.run(command(*args), capture_output=True, start_new_session=True)
+    with _shielded():
+        process = subprocess.Popen(
+            command(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
+    with process:
+        try:
+            stdout, stderr = process.communicate()
+        except BaseException:  # Ctrl-C, StopNow: as subprocess.run does
+            process.kill()
+            raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def run(args: list[str], doing: str) -> str:

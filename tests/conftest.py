@@ -26,6 +26,20 @@ TINY = [
 ]
 
 
+# What each network needs on top of TINY: Inception v3's unpadded stem needs 43 px at Mixed_6a..Mixed_6c
+# (its deep_inception_v3 dive), so its smallest octave of 2 at 1.4 needs a 64 px short side.
+NETWORK_TINY = {
+    "vgg19": ["model=vgg19"],
+    "googlenet": ["model=googlenet"],
+    "inception_v3": ["model=inception_v3", "width=96", "height=64"],
+}
+
+
+def network_of_preset(preset: str) -> str:
+    """The network a layer_schedule preset is written for: deep_googlenet -> googlenet; VGG19's have none."""
+    return next((name for name in NETWORK_TINY if preset.endswith(f"_{name}")), "vgg19")
+
+
 def compose_config(*overrides: str) -> RenderConfig:
     """Compose the real conf/ (schema, presets, defaults list) with TINY then `overrides` on top."""
     register_configs()

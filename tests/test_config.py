@@ -6,7 +6,7 @@ from omegaconf.errors import ValidationError
 
 from pipeline.animation.keyframes import parse_keyframes
 from pipeline.errors import UserError
-from tests.conftest import CONF_DIR, compose_config
+from tests.conftest import CONF_DIR, NETWORK_TINY, compose_config, network_of_preset
 
 
 def _presets(group):
@@ -21,13 +21,16 @@ MUSIC_PRESETS = {"layer_schedule=bars", "motion=pulse"}  # they read the soundtr
 
 
 def _with_audio(preset, track):
-    return [preset, f"audio={track}"] if preset in MUSIC_PRESETS else [preset]
+    """The preset, with the soundtrack it reads and the network its layers belong to."""
+    network = NETWORK_TINY[network_of_preset(preset)]
+    return [preset, f"audio={track}", *network] if preset in MUSIC_PRESETS else [preset, *network]
 
 
 @pytest.mark.parametrize("preset", _presets("layer_schedule"))
 def test_every_layer_schedule_composes(preset, click_wav):
     cfg = compose_config(*_with_audio(f"layer_schedule={preset}", click_wav))
     assert cfg.layer_schedule.deepest_layer()
+    assert cfg.model.network.knows(cfg.layer_schedule.deepest_layer())
 
 
 @pytest.mark.parametrize("preset", _presets("motion"))
@@ -48,7 +51,8 @@ def test_defaults_are_the_documented_ones():
     assert cfg.model.weights == "random"  # TINY
     assert cfg.device == "auto" and cfg.fps == 24.0
     default = Path(CONF_DIR / "render.yaml").read_text()
-    assert "layer_schedule: deep" in default and "motion: zoom" in default
+    assert "layer_schedule: deep_${model}" in default and "motion: zoom" in default
+    assert "model: vgg19" in default and cfg.model.name.value == "vgg19"
 
 
 def test_preset_stages_hold_exactly_their_own_layers():
@@ -112,3 +116,55 @@ def test_issue_presets_are_all_there():
     assert {"single", "shallow", "deep", "all_layers", "cycle"} <= set(_presets("layer_schedule"))
     assert {"still", "zoom", "zoom_rotate", "spiral", "drift"} <= set(_presets("motion"))
     assert {"layer_schedule=bars", "motion=pulse"} <= set(_all_presets())
+
+
+@pytest.mark.parametrize(
+    "network, dive, deepest", [("vgg19", "deep", "conv5_2"), ("googlenet", "deep_googlenet", "inception5a"),
+                               ("inception_v3", "deep_inception_v3", "Mixed_6c")]
+)  # fmt: skip
+def test_each_network_dives_through_its_own_layers_by_default(network, dive, deepest):
+    """model=X alone composes: the default schedule is deep_${model} (deep_vgg19 is deep)."""
+    cfg = compose_config(*NETWORK_TINY[network])
+    assert cfg.model.name.value == network and cfg.layer_schedule.deepest_layer() == deepest
+    assert (
+        cfg.layer_schedule.stages
+        == compose_config(f"layer_schedule={dive}", *NETWORK_TINY[network]).layer_schedule.stages
+    )
+
+
+@pytest.mark.parametrize("preset", ["deep", "cycle", "single", "bars"])
+def test_a_vgg19_preset_under_googlenet_is_one_line_naming_its_presets(preset, click_wav):
+    with pytest.raises(UserError) as caught:
+        compose_config(*_with_audio(f"layer_schedule={preset}", click_wav), "model=googlenet")
+    message = str(caught.value)
+    assert "\n" not in message and "unknown GoogLeNet layer" in message and "is a VGG19 layer" in message
+    assert message.endswith("GoogLeNet's layer_schedule presets: deep_googlenet")
+
+
+def test_layers_are_checked_against_the_chosen_network_at_compose_time():
+    assert compose_config("model=inception_v3", "layer_schedule=single", "layer_schedule.layer=mixed3",
+                          "width=96", "height=64").layer_schedule.deepest_layer() == "mixed3"  # fmt: skip
+    with pytest.raises(UserError, match="layer_schedule.layer: unknown Inception v3 layer 'inception4c'"):
+        compose_config("model=inception_v3", "layer_schedule=single", "layer_schedule.layer=inception4c")
+    with pytest.raises(UserError, match="Mixed_7a lies past the trained stand-in's ImageNet layers"):
+        compose_config("model=inception_v3", "model.weights=standin", "layer_schedule=single",
+                       "layer_schedule.layer=Mixed_7a")  # fmt: skip
+    assert (
+        compose_config("model=inception_v3", "model.weights=standin").layer_schedule.deepest_layer()
+        == "Mixed_6c"
+    )
+    with pytest.raises(UserError, match="model.weights=standin is a trained Inception v3"):
+        compose_config("model=googlenet", "model.weights=standin")
+
+
+def test_schedule_channels_are_checked_against_the_networks_layer():
+    from pipeline.animation.schedule import LayerScheduleConfig, StageConfig
+    from pipeline.dreamer.settings import ModelConfig
+
+    schedule = LayerScheduleConfig(stages=[StageConfig(0.0, {"inception_4c:3,600": 1.0})])
+    refusal = r"stages\[0\]\.layers\.inception_4c:3,600: GoogLeNet's inception_4c has channels 0..511"
+    with pytest.raises(UserError, match=refusal):
+        schedule.check_layers(ModelConfig(name="googlenet"))
+    LayerScheduleConfig(stages=[StageConfig(0.0, {"inception_4c:3,511": 1.0})]).check_layers(
+        ModelConfig(name="googlenet")
+    )

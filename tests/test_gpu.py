@@ -9,18 +9,19 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.dreamer.ascent import dream, frame_generator, objective
+from pipeline.dreamer.ascent import ascent_step, dream, frame_generator, objective
+from pipeline.dreamer.cuda_env import prepare_cuda_environment
 from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.load import random_features
+from pipeline.dreamer.objective import Objective, Term
 from pipeline.dreamer.out_of_memory import dream_within_memory
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.precision import Autocast, resolve_precision
 from pipeline.dreamer.settings import DreamParams
 from pipeline.dreamer.vgg import FeatureTaps
-from pipeline.dreamer.weights import random_features
-from pipeline.output.frames import read_png
+from pipeline.render import render
 from pipeline.run.memory import available_memory
 from pipeline.run.preflight import activation_bytes, check_memory
-from tests.test_cli import TINY, run_cli
 
 gpu = pytest.mark.gpu
 mps = pytest.mark.mps
@@ -72,6 +73,28 @@ def test_the_network_and_its_activations_are_channels_last_on_cuda(cuda):
 
 
 @gpu
+def test_warm_gradient_steps_never_wait_for_the_host(cuda):
+    """CUDA's sync debug mode raises at any host-device synchronisation: two warm steps of a channel
+    objective (its index, the smoothing kernel) run without one. Before, the kernel was copied from the
+    host and the channel list turned into a tensor at every step (tests/dreamer/test_step_syncs.py)."""
+    taps = Autocast(_taps(cuda, "conv3_1"), cuda, torch.float32)
+    space = PixelSpace.imagenet(cuda)
+    goal = Objective((Term("conv3_1", 1.0, channels=(1, 5, 9)),))
+    image = space.encode(np.full((64, 64, 3), 0.5, np.float32))
+    params, generator = DreamParams(octaves=1, steps=4, jitter=4), frame_generator(0, 0)
+    for step in range(params.steps):  # warm: every sigma's kernel and the index are on the GPU now
+        image, _ = ascent_step(image, taps, goal, params, step, generator, space)
+    torch.cuda.synchronize(cuda)
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for step in range(2):
+            image, value = ascent_step(image, taps, goal, params, step, generator, space)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert torch.isfinite(value).item() and torch.isfinite(image).all().item()
+
+
+@gpu
 def test_a_real_out_of_memory_is_retried_in_tiles(cuda):
     """Our allocator capped just above what the network and one tile need: the untiled pass really fails."""
     taps = Autocast(_taps(cuda), cuda, torch.float32)
@@ -100,8 +123,6 @@ def test_a_real_out_of_memory_is_retried_in_tiles(cuda):
 def test_the_preflight_counts_what_an_earlier_job_left_in_our_cache(cuda, tmp_path, tiny_config):
     """A sweep's second job in the same process: blocks the first job freed stay in our allocator (the
     driver counts them as used); a pass that fits in them is not refused."""
-    from pipeline.render import render
-
     render(tiny_config("device=cuda", "frames=1"), tmp_path / "job0")
     free_before = torch.cuda.mem_get_info(cuda)[0]
     filler = torch.empty(int(free_before * 0.8), dtype=torch.uint8, device=cuda)  # the earlier job's blocks
@@ -118,18 +139,54 @@ def test_the_preflight_counts_what_an_earlier_job_left_in_our_cache(cuda, tmp_pa
     torch.cuda.empty_cache()
 
 
-@gpu
-@pytest.mark.slow
-def test_deterministic_resume_is_bit_identical_on_cuda(tmp_path):
-    settings = [*TINY, "device=cuda", "deterministic=true", "seed=3"]
-    whole, resumed = tmp_path / "whole", tmp_path / "resumed"
-    assert run_cli(*settings, "frames=4", f"hydra.run.dir={whole}").returncode == 0
-    assert run_cli(*settings, "frames=2", f"hydra.run.dir={resumed}").returncode == 0
-    result = run_cli(f"resume={resumed}", "frames=4")
-    assert result.returncode == 0, result.stderr
-    for index in range(4):
+def _dies_after(monkeypatch, frame: int) -> None:
+    """The render dies right after frame `frame` is on disk, as a crash between two frames would."""
+    from pipeline.output.sink import FrameSink
+
+    submit = FrameSink.submit
+
+    def submit_then_die(self, index, *args):
+        submit(self, index, *args)
+        if index == frame:
+            self.wait()
+            raise RuntimeError("killed")
+
+    monkeypatch.setattr(FrameSink, "submit", submit_then_die)
+
+
+RESUMES = [
+    pytest.param(device, variant, marks=mark, id=f"{device}-{variant or 'defaults'}")
+    for device, mark in (("cuda", gpu), ("cpu", pytest.mark.slow))
+    for variant in ("", "dream=full")
+]
+
+
+@pytest.mark.parametrize("device, variant", RESUMES)
+def test_a_stopped_render_resumes_bit_identically(tmp_path, monkeypatch, tiny_config, device, variant):
+    """Stopped after frame 4 of 8 and resumed to the same 8 frames: every PNG is the uninterrupted
+    render's, byte for byte. The defaults: cadence 6 (frames 0, 6 and 7 dreamed, the stop between two
+    dreams) and the deep schedule, whose fraction stages follow the frame count (the same both times);
+    dream=full dreams every frame. The CPU twins run the same. Before, a 2-frame render was resumed to 4
+    frames: its frame 1 was a dream where the 4-frame render's is made between dreams, so the test could
+    not pass."""
+    prepare_cuda_environment()  # as a job does, before CUDA starts (pipeline/dreamer/cuda_env.py)
+    settings = [
+        f"device={device}",
+        "deterministic=true",
+        "seed=3",
+        "frames=8",
+        *([variant] if variant else []),
+    ]
+    render(tiny_config(*settings), tmp_path / "whole")
+    with monkeypatch.context() as patch:
+        _dies_after(patch, 4)
+        with pytest.raises(RuntimeError, match="killed"):
+            render(tiny_config(*settings), tmp_path / "run")
+    assert len(list((tmp_path / "run/frames").glob("*.png"))) == 5
+    render(tiny_config(*settings, f"resume={tmp_path / 'run'}"), tmp_path / "run")
+    for index in range(8):
         name = f"frames/{index:06d}.png"
-        assert np.array_equal(read_png(whole / name), read_png(resumed / name)), name
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "run" / name).read_bytes(), name
 
 
 @mps

@@ -14,6 +14,7 @@ from tests.test_cli import ROOT, TINY
 
 pytestmark = pytest.mark.slow
 PACKAGE = ROOT / "pipeline"
+PLUGIN = ROOT / "hydra_plugins" / "pipeline_launcher"  # hydra/launcher=slurm's launcher class
 
 
 def _run(*args, **kwargs):
@@ -24,7 +25,10 @@ def _run(*args, **kwargs):
 
 def test_a_wheel_has_every_subpackage_and_the_configs_and_renders(tmp_path):
     source = tmp_path / "source"  # a copy: building in the checkout would leave build/ there
-    shutil.copytree(PACKAGE, source / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in (PACKAGE, PLUGIN):
+        shutil.copytree(
+            package, source / package.relative_to(ROOT), ignore=shutil.ignore_patterns("__pycache__")
+        )
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     dist = tmp_path / "dist"
@@ -45,7 +49,11 @@ def test_a_wheel_has_every_subpackage_and_the_configs_and_renders(tmp_path):
     configs = {p.relative_to(ROOT).as_posix() for p in (PACKAGE / "conf").rglob("*.yaml")}
     assets = {p.relative_to(ROOT).as_posix() for p in (PACKAGE / "output/pages").glob("*.[cj]s*")}
     assert len(packages) == 8 and len(configs) >= 17 and len(assets) == 2  # 8: output/pages/ too
-    assert packages | configs | assets <= names, sorted((packages | configs | assets) - names)
+    plugin = {p.relative_to(ROOT).as_posix() for p in PLUGIN.glob("*.py")}
+    assert packages | configs | assets | plugin <= names, sorted(
+        (packages | configs | assets | plugin) - names
+    )
+    assert "hydra_plugins/__init__.py" not in names  # a namespace package, shared with Hydra's own plugins
 
     venv = tmp_path / "venv"  # torch and friends from this environment; pipeline only from the wheel
     _run(sys.executable, "-m", "venv", "--system-site-packages", str(venv))

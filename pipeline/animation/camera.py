@@ -57,7 +57,7 @@ class Camera:
         warped = cv2.warpAffine(
             frame, matrix, (self.width, self.height), flags=cv2.INTER_CUBIC, borderMode=self.border
         )
-        return np.clip(warped, 0.0, 1.0)
+        return np.clip(warped, 0.0, 1.0, out=warped)  # in place: the warp's own new array
 
     def moved(self) -> bool:
         """Whether this camera moves at all (a still camera leaves a clip's framing untouched)."""

@@ -37,7 +37,9 @@ class DreamConfig:
     # Bounded memory at any size: levels above tile_pixels compute the gradient in tile x tile pieces
     # (exactly the same gradient; margins cost extra time, so smaller levels run whole).
     tile_pixels: int = 2_500_000  # pixels of a level above which it is tiled (1080p is 2.07 million)
-    tile: int = 1024  # side of a tile in pixels, a multiple of 16 (memory grows with its square)
+    # side of a tile in pixels, a multiple of 16 (memory grows with its square, plus a receptive field of
+    # margin each side: docs/networks.md lists them; each window starts on its network's own output grid)
+    tile: int = 1024
     # Guided dreaming: grow the features of a guide image (per stage: layer_schedule.stages[i].guide).
     guide: str | None = None  # image whose features every stage without its own guide dreams towards
     guide_weight: float = 1.0  # 0..1: 0 plain DeepDream, 1 only the match to the guide's features
@@ -57,7 +59,7 @@ class DreamConfig:
             raise UserError(f"dream.smoothing must be positive (0.5 is typical), got {self.smoothing}")
         if self.tile < 16 or self.tile % 16 or self.tile_pixels < 1:
             raise UserError(
-                f"dream.tile must be a multiple of 16 (VGG19's deepest pooling grid), got {self.tile}; "
+                f"dream.tile must be a multiple of 16 (tiles are cut on a 16 px grid), got {self.tile}; "
                 f"dream.tile_pixels must be >= 1, got {self.tile_pixels}"
             )
         self.at(0.0, first_frame=True)  # parses the keyframes and checks the first values

@@ -16,13 +16,37 @@ from __future__ import annotations
 import numpy as np
 
 
-def match_channel(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """(H, W) float32 values given the reference channel's distribution (any size), rank for rank."""
+class Histograms:
+    """The reference's distribution per channel, sorted once when it becomes the reference (the match runs
+    on every dreamed frame: re-sorting the reference each time cost more than the frame's own sort)."""
+
+    def __init__(self, reference: np.ndarray):
+        """Each channel's values in order, and the rank (0..1) each stands at, in float64 once (np.interp
+        would convert them on every call)."""
+        self.channels = []
+        for channel in range(reference.shape[-1]):
+            wanted = np.sort(reference[..., channel].ravel()).astype(np.float64)
+            self.channels.append((wanted, (np.arange(wanted.size) + 0.5) / wanted.size))
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        """(H, W, C) values with each channel's distribution made the reference's."""
+        matched = np.empty(values.shape, np.float32)
+        for channel, (wanted, at) in enumerate(self.channels):
+            matched[..., channel] = match_channel(values[..., channel], wanted, at)
+        return matched
+
+
+def match_channel(values: np.ndarray, reference: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+    """(H, W) float32 values given the reference channel's distribution (any size), rank for rank; with
+    `at`, `reference` is already sorted and `at` holds the rank each of its values stands at."""
+    if at is None:
+        reference = np.sort(reference.ravel())
+        at = (np.arange(reference.size) + 0.5) / reference.size
+    wanted = reference
     flat = values.ravel()
     order = np.argsort(flat)
-    wanted = np.sort(reference.ravel())
     ranks = (np.arange(flat.size) + 0.5) / flat.size
-    target = np.interp(ranks, (np.arange(wanted.size) + 0.5) / wanted.size, wanted)  # the reference resized
+    target = np.interp(ranks, at, wanted)  # the reference's distribution at this frame's size
     ordered = flat[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # where each run of one value starts
     sizes = np.diff(np.r_[starts, flat.size])
@@ -34,5 +58,4 @@ def match_channel(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 def match_histograms(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
     """(H, W, C) values with each channel's distribution made the reference's (H', W', C)."""
-    channels = [match_channel(values[..., c], reference[..., c]) for c in range(values.shape[-1])]
-    return np.stack(channels, axis=-1)
+    return Histograms(reference)(values)

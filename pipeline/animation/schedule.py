@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.choices import Choice
 from pipeline.dreamer.channels import check_channels, parse_channels
-from pipeline.dreamer.layers import check_layer_name, deepest
+from pipeline.dreamer.layers import VGG19
+from pipeline.dreamer.networks import presets_hint
+from pipeline.dreamer.plan import NetworkPlan
+from pipeline.dreamer.settings import ModelConfig
 from pipeline.errors import UserError
 
 if TYPE_CHECKING:  # the schema stays free of numpy; the render hands the analysed track in
@@ -35,7 +38,8 @@ class StageConfig:
 
     @property
     def entries(self) -> list[LayerEntry]:
-        """`layers` read (checked with the stage's number by LayerScheduleConfig first)."""
+        """`layers` read (checked with the stage's number by LayerScheduleConfig first; the names against
+        the network by LayerScheduleConfig.check_layers)."""
         return read_entries(self.layers, "layer_schedule.stages.layers")
 
 
@@ -50,7 +54,8 @@ class LayerEntry:
 
 
 def read_entries(layers: dict[str, Any], where: str) -> list[LayerEntry]:
-    """Each `name: weight`, `name: {weight, channels}` or `"name:12,97": weight`, checked."""
+    """Each `name: weight`, `name: {weight, channels}` or `"name:12,97": weight`, its form checked (whether
+    the network has the layer and its channels is LayerScheduleConfig.check_layers's to say)."""
     entries = []
     for key, value in layers.items():
         name, colon, listed = str(key).partition(":")
@@ -71,9 +76,6 @@ def read_entries(layers: dict[str, Any], where: str) -> list[LayerEntry]:
                 channels = parse_channels(value["channels"], f"{where}.{key}.channels")
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
             raise UserError(f"{where}.{key}: the weight must be a number >= 0, got {weight!r}")
-        check_layer_name(name, where)
-        if channels is not None:
-            check_channels(name, channels, f"{where}.{key}")
         entries.append(LayerEntry(str(key), name, float(weight), channels))
     return entries
 
@@ -88,10 +90,11 @@ class LayerScheduleConfig:
     stages: list[StageConfig] = field(default_factory=lambda: [StageConfig(at=0.0, layers={"conv4_2": 1.0})])
 
     def __post_init__(self) -> None:
+        """The schedule's form; its layer names are checked against the model by `check_layers`."""
+        self.plan: NetworkPlan = VGG19  # the default model's, until a root config checks it against its own
         if self.crossfade < 0:
             raise UserError(f"layer_schedule.crossfade must be 0 or more, got {self.crossfade}")
         if self.layer is not None:
-            check_layer_name(self.layer, "layer_schedule.layer")
             return
         if not self.stages:
             raise UserError(
@@ -109,11 +112,26 @@ class LayerScheduleConfig:
                     f"{self.crossfade:g}: space the stages further apart or shorten layer_schedule.crossfade"
                 )
 
+    def check_layers(self, model: ModelConfig) -> None:
+        """Every layer and channel named must be the model's network's (the root config calls this: it
+        knows both); the schedule then orders its layers by that network."""
+        hint = presets_hint(model.network)
+        stages = [] if self.layer is not None else self.stages
+        if self.layer is not None:
+            model.check_layer(self.layer, "layer_schedule.layer", hint)
+        for number, stage in enumerate(stages):
+            where = f"layer_schedule.stages[{number}].layers"
+            for entry in read_entries(stage.layers, where):
+                model.check_layer(entry.layer, where, hint)
+                if entry.channels is not None:
+                    check_channels(model.network, entry.layer, entry.channels, f"{where}.{entry.label}")
+        self.plan = model.network
+
     def resolved_stages(self) -> list[StageConfig]:
         return [StageConfig(at=0.0, layers={self.layer: 1.0})] if self.layer else self.stages
 
     def deepest_layer(self) -> str:
-        return deepest(entry.layer for stage in self.resolved_stages() for entry in stage.entries)
+        return self.plan.deepest(entry.layer for stage in self.resolved_stages() for entry in stage.entries)
 
 
 def _check_stage(stage: StageConfig, where: str) -> None:

@@ -18,7 +18,6 @@ from pipeline.api.network import KeptNetwork
 from pipeline.api.picture import DreamImage, as_frame, picture
 from pipeline.api.progress import step_bar
 from pipeline.api.settings import Overrides, checked, compose, override_list
-from pipeline.dreamer.layers import deepest
 from pipeline.errors import UserError
 
 if TYPE_CHECKING:
@@ -84,7 +83,7 @@ class Dreamer:
         weights = layer_weights(layers, cfg)
         what = "+".join(name for name, weight in weights.items() if weight > 0)
         height, width = frame.shape[:2]
-        self._kept.fit(cfg, height, width, deepest(weights))
+        self._kept.fit(cfg, height, width, cfg.model.network.deepest(weights))
         network = self._kept.network
         goal = objective(weights, cfg, (width, height), network.taps, network.space)
         total = cfg.dream.octaves * cfg.dream.at(0.0).steps
@@ -101,7 +100,7 @@ class Dreamer:
 
         cfg, frame = self._prepare(image, layers, channels, settings)
         height, width = frame.shape[:2]
-        self._kept.fit(cfg, height, width, deepest(cfg.layer_names))
+        self._kept.fit(cfg, height, width, cfg.deepest_layer())
         todo = goals(cfg)
         total = len(todo) * cfg.dream.octaves * cfg.dream.at(0.0).steps
         with step_bar(total, "stills", self.quiet) as tick:

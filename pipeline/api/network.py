@@ -18,8 +18,6 @@ log = logging.getLogger(__name__)
 class KeptNetwork:
     def __init__(self, cfg: StillsConfig) -> None:
         """Apply `threads` and load the network up to the deepest of the settings' layers."""
-        from pipeline.dreamer.layers import deepest
-
         if cfg.threads > 0:  # torch's and OpenCV's CPU threads for this process, as the CLI sets them
             import cv2
             import torch
@@ -32,16 +30,15 @@ class KeptNetwork:
         self._budget = (
             sys.maxsize
         )  # pixels; only running out of memory lowers it (each dream's tile_pixels applies)
-        self._load(cfg, deepest(cfg.layer_names))
+        self._load(cfg, cfg.deepest_layer())
 
     def fit(self, cfg: StillsConfig, height: int, width: int, last: str) -> None:
         """The CLI's checks for an image of this size dreamed down to `last` (the pyramid fits the layer,
         the largest pass fits in memory), then the network cut deep enough for it."""
-        from pipeline.dreamer.layers import deepest
         from pipeline.run.setup import check_dreamer
 
         check_dreamer(cfg, height, width, last, cfg.dream.octaves)
-        needed = last if self.depth is None else deepest([self.depth, last])
+        needed = last if self.depth is None else cfg.model.network.deepest([self.depth, last])
         if needed != self.depth:
             self._load(cfg, needed)
 
@@ -55,16 +52,16 @@ class KeptNetwork:
         return self.network.space.decode(result.image)
 
     def release(self) -> None:
-        """Drop the network and the process's cached weights (pipeline.dreamer.weights), collect, and hand
+        """Drop the network and the process's cached weights (pipeline.dreamer.load), collect, and hand
         a GPU allocator's free blocks back."""
         import gc
 
-        from pipeline.dreamer import weights
+        from pipeline.dreamer import load
         from pipeline.dreamer.device import empty_cache
 
         device = self.network.device if self.network is not None else None
         self.network = self._core = self.depth = None
-        weights._LAST_LOADED.clear()  # the one network a sweep keeps between jobs
+        load._LAST_LOADED.clear()  # the one network a sweep keeps between jobs
         gc.collect()
         if device is not None:
             empty_cache(device)

@@ -1,7 +1,9 @@
 """Benchmark the dreamer against the plain reference on one workload, and video frames against full dreams.
 
 `python -m pipeline.bench --help`. Prints seconds, ratios and achieved GFLOP/s against a convolution peak
-measured in the same run; writes the numbers to JSON. A benchmark, not a test: nothing here asserts.
+measured in the same run; writes the numbers to JSON. `--model all` measures every network in the same
+process, each on its own default layer, timed in turn (pipeline/bench/workload.py), side by side.
+A benchmark, not a test: nothing here asserts.
 """
 
 from __future__ import annotations
@@ -14,47 +16,29 @@ from functools import partial
 from pathlib import Path
 
 import torch
-from torch import nn
 
 from pipeline.animation.camera import Camera
 from pipeline.animation.motion_config import MotionConfig
 from pipeline.bench.args import OneLineParser, check_args
 from pipeline.bench.measure import conv_peak, peak_memory, timed
-from pipeline.bench.reference import reference_dream
+from pipeline.bench.report import report, report_side_by_side
+from pipeline.bench.workload import Workload, round_robin, workload
 from pipeline.dreamer.ascent import dream, frame_generator, objective
 from pipeline.dreamer.device import configure_backends, resolve_device
-from pipeline.dreamer.pixels import PixelSpace
-from pipeline.dreamer.precision import Autocast, resolve_precision
-from pipeline.dreamer.pyramid import octave_sizes
-from pipeline.dreamer.settings import DreamParams, ModelConfig
-from pipeline.dreamer.weights import load_features, load_taps
+from pipeline.dreamer.networks import NETWORKS
+from pipeline.dreamer.precision import resolve_precision
+from pipeline.dreamer.settings import DreamParams
 from pipeline.output.quality import quality
-from pipeline.sources.image import noise_image
-
-
-def workload_flops(features: nn.Sequential, sizes: list[tuple[int, int]], steps: int) -> float:
-    """Convolution FLOPs of one dream: forward plus input-gradient backward (as much again), per step,
-    summed over the octave sizes. 3x3 convs keep the size (padding 1); each 2x2 max-pool halves it."""
-    per_step = 0
-    for height, width in sizes:
-        for module in features:
-            if isinstance(module, nn.MaxPool2d):
-                height, width = height // 2, width // 2
-            elif isinstance(module, nn.Conv2d):
-                kernel = module.kernel_size[0] * module.kernel_size[1]
-                per_step += 2 * module.in_channels * module.out_channels * kernel * height * width
-    return 2.0 * per_step * steps
-
-
-def median_seconds(run, device: torch.device, repeats: int) -> float:
-    return statistics.median(timed(run, device)[0] for _ in range(repeats))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = OneLineParser(prog="python -m pipeline.bench", description=__doc__)
+    parser.add_argument(
+        "--model", default="vgg19", help=f"{' | '.join(NETWORKS)} | all (side by side) | a comma list"
+    )
     parser.add_argument("--width", type=int, default=512)
     parser.add_argument("--height", type=int, default=512)
-    parser.add_argument("--layer", default="conv4_2")
+    parser.add_argument("--layer", help="default: the network's own (conv4_2, Mixed_6a, inception4c)")
     parser.add_argument("--octaves", type=int, default=4)
     parser.add_argument("--octave-scale", type=float, default=1.4)
     parser.add_argument("--steps", type=int, default=10)
@@ -95,48 +79,53 @@ def main(argv: list[str] | None = None) -> dict:
         from pipeline.bench.colour import main as video_main
 
         return video_main([arg for arg in argv if arg != "--video"])
+    if "--loop" in argv:  # everything around the dream, through the render's loop: pipeline/bench/loop.py
+        from pipeline.bench.loop import main as loop_main
+
+        return loop_main([arg for arg in argv if arg != "--loop"])
     args = parse_args(argv)
     device = resolve_device(args.device)
     dtype = resolve_precision(args.precision, device)
     configure_backends(device, deterministic=False)  # cuDNN benchmark mode, as renders use it
     peak_size = args.peak_size or (64 if device.type == "cpu" else 256)  # big enough to time on a GPU
-    space = PixelSpace.imagenet(device)
-    image = space.encode(noise_image(args.width, args.height, seed=0))
-    taps = load_taps(ModelConfig(weights=args.weights), 0, args.layer, device)
-    features = Autocast(taps, device, dtype)
-    weights = {args.layer: 1.0}
-    full = DreamParams(octaves=args.octaves, octave_scale=args.octave_scale, steps=args.steps)
-    sizes = octave_sizes(args.height, args.width, args.octaves, args.octave_scale)
-    flops = workload_flops(taps.features, sizes, args.steps)
-
-    def ours():
-        return dream(image, features, weights, full, frame_generator(0, 0), space).image
-
-    ours()  # warm-up: kernel selection for every octave size
-    results: dict = {**vars(args), "device": str(device), "precision": str(dtype).removeprefix("torch.")}
-    results["json"] = str(args.json)
-    results["workload_tflop"] = flops / 1e12
-    results["peak_size"] = peak_size
-    results["peak_fp32_gflops"] = conv_peak(device, torch.float32, peak_size)
+    peaks = {"peak_size": peak_size, "peak_fp32_gflops": conv_peak(device, torch.float32, peak_size)}
     # the low precision `auto` picks here; none where it picks fp32 (bf16 emulated: ~100x slower)
     low = resolve_precision("auto", device)
-    results["peak_low_gflops"] = conv_peak(device, low, peak_size) if low != torch.float32 else None
-    results["ours_s"] = median_seconds(ours, device, args.repeats)
-    results["ours_gflops"] = flops / results["ours_s"] / 1e9
-    memory, own = peak_memory(ours, device)  # measured on ours alone, before the reference runs
+    peaks["peak_low_gflops"] = conv_peak(device, low, peak_size) if low != torch.float32 else None
+    loads = [workload(args, name, device, dtype) for name in args.models]
+    runs = {f"{w.name} ours": w.ours for w in loads}
+    runs |= {f"{w.name} reference": w.reference for w in loads if w.reference is not None}
+    seconds = round_robin(runs, device, args.repeats)  # all networks in turn: the same machine for each
+    results = [network_results(args, w, seconds, device, dtype, peaks) for w in loads]
+    for one in results:
+        report(one)
+    if len(results) > 1:
+        report_side_by_side(results)
+    out = results[0] if len(results) == 1 else {"networks": results}
+    args.json.write_text(json.dumps(out, indent=2, default=str))
+    return out
+
+
+def network_results(args, w: Workload, seconds: dict, device, dtype, peaks: dict) -> dict:
+    """One network's numbers: our dream, the reference's, and the steady-state video frames."""
+    results: dict = {**vars(args), "model": w.name, "layer": w.layer, "device": str(device), **peaks}
+    results.update(
+        precision=str(dtype).removeprefix("torch."), json=str(args.json), workload_tflop=w.flops / 1e12
+    )
+    results["ours_s"] = seconds[f"{w.name} ours"]
+    results["ours_gflops"] = w.flops / results["ours_s"] / 1e9
+    memory, own = peak_memory(w.ours, device)  # reset just before: ours alone
     results["peak_memory_mb"], results["peak_memory_own"] = memory / 2**20, own
     peak = results["peak_low_gflops"] or results["peak_fp32_gflops"]  # the best this device can do
     results["ours_fraction_of_peak"] = results["ours_gflops"] / peak
-    if not args.skip_reference:
-        plain = load_features(ModelConfig(weights=args.weights), 0).to(device)
-        reference = lambda: reference_dream(image, plain, args.layer, full, frame_generator(0, 0), space)  # noqa: E731
-        reference()  # warm-up, as for ours
-        results["reference_s"] = median_seconds(reference, device, args.repeats)
+    if w.skipped:
+        results["reference_skipped"] = w.skipped
+    if w.reference is not None:
+        results["reference_s"] = seconds[f"{w.name} reference"]
         results["speedup_vs_reference"] = results["reference_s"] / results["ours_s"]
     if args.frames:
-        results.update(steady_state(args, ours(), features, weights, full, space, device))
-    report(results)
-    args.json.write_text(json.dumps(results, indent=2, default=str))
+        results.update(steady_state(args, w.ours(), w.features, w.weights, w.full, w.space, device))
+    results.pop("models", None)
     return results
 
 
@@ -165,34 +154,3 @@ def steady_state(args, first, features, weights, full: DreamParams, space, devic
         "quality_first": first_quality,  # output/quality.py's figures of the first and last frame
         "quality_last": quality(space.decode(previous)),
     }
-
-
-def report(r: dict) -> None:
-    print(
-        f"device {r['device']} ({r['precision']}), {r['width']}x{r['height']}, {r['layer']}, "
-        f"{r['octaves']} octaves x {r['steps']} steps: {r['workload_tflop']:.2f} TFLOP of convolution"
-    )
-    low = f"{r['peak_low_gflops']:.0f} GFLOP/s" if r["peak_low_gflops"] else "none (auto runs fp32 here)"
-    print(
-        f"conv peak (512->512 3x3 at {r['peak_size']}px): fp32 {r['peak_fp32_gflops']:.0f} GFLOP/s, "
-        f"low precision {low}"
-    )
-    print(
-        f"ours      {r['ours_s']:8.2f} s/dream  {r['ours_gflops']:6.0f} GFLOP/s  "
-        f"{100 * r['ours_fraction_of_peak']:.0f}% of peak"
-    )
-    if "reference_s" in r:
-        ratio = r["speedup_vs_reference"]
-        print(f"reference {r['reference_s']:8.2f} s/dream  ratio reference/ours {ratio:.2f}x")
-    if "frame_full_s" in r:
-        print(
-            f"video frame: full {r['frame_full_s']:.2f} s, light ({r['frame_octaves']} octaves x "
-            f"{r['frame_steps']} steps) {r['frame_light_s']:.2f} s = {r['frame_time_ratio']:.2f} of full, "
-            f"keeping {100 * r['frame_strength_ratio']:.0f}% of the dream strength"
-        )
-    if "quality_first" in r:
-        for name in ("first", "last"):
-            figures = "  ".join(f"{key} {value:.4g}" for key, value in r[f"quality_{name}"].items())
-            print(f"quality, {name} video frame: {figures}")
-    whose = "reset just before one dream" if r["peak_memory_own"] else "the process's so far: no reset here"
-    print(f"peak memory {r['peak_memory_mb']:.0f} MB ({whose}); results in {r['json']}")

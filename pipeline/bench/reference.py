@@ -1,8 +1,8 @@
 """A deliberately plain DeepDream, kept only as the benchmark's yardstick: the way the original project runs.
 
 Same maths as pipeline.dreamer.ascent (octaves, detail carry, jitter, smoothing, normalisation, clamp),
-none of its care: fp32, NCHW, the whole VGG19 `features` stack run every step, weights with gradients on, and
-`loss.backward()` filling weight gradients that are never used. Not used by renders.
+none of its care: fp32, NCHW, the network's whole feature stack (VGG19's `features`) run every step, weights
+with gradients on, and `loss.backward()` filling weight gradients that are never used. Not used by renders.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from torch import nn
 from torchvision.transforms.v2 import functional as tvf
 
 from pipeline.dreamer.ascent import resize
-from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.layers import VGG19
 from pipeline.dreamer.pixels import PixelSpace
+from pipeline.dreamer.plan import NetworkPlan
 from pipeline.dreamer.pyramid import octave_sizes
 from pipeline.dreamer.settings import DreamParams
 
@@ -25,9 +26,10 @@ def reference_dream(
     cfg: DreamParams,
     generator: torch.Generator,
     space: PixelSpace,
+    plan: NetworkPlan = VGG19,
 ) -> torch.Tensor:
     features.requires_grad_(True)
-    tap = vgg19_taps()[layer]
+    tap = plan.index(layer)
     height, width = image.shape[-2:]
     bases = [resize(image, size) for size in octave_sizes(height, width, cfg.octaves, cfg.octave_scale)]
     detail = torch.zeros_like(bases[0])

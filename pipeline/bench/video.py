@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +28,13 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from pipeline.bench.args import OneLineParser, check_json_path
+from pipeline.bench.measure import timed
 from pipeline.bench.reference import reference_dream
 from pipeline.bench.smoothness import residual, summarise
 from pipeline.cli.compose import describe
 from pipeline.config import CONF_DIR, RenderConfig, register_configs
 from pipeline.dreamer.ascent import frame_generator, objective
-from pipeline.dreamer.weights import load_features
+from pipeline.dreamer.load import load_features
 from pipeline.errors import UserError
 from pipeline.run.loop import dream_frames
 from pipeline.run.plan import Plan, plan
@@ -112,13 +114,13 @@ def sampled(count: int, frames: int) -> list[int]:
     return sorted({int(round(i)) for i in np.linspace(1, frames - 1, max(1, count))})
 
 
-def time_samples(dream_one, indices: list[int], inputs: dict[int, np.ndarray]) -> float:
-    """Mean seconds of one frame's dream over the sampled indices (input: (a)'s previous output moved)."""
+def time_samples(dream_one, indices: list[int], inputs: dict[int, np.ndarray], device: torch.device) -> float:
+    """Mean seconds of one frame's dream over the sampled indices (input: (a)'s previous output moved),
+    each timed with the device's queue waited for at both ends (measure.timed): a GPU runs on after
+    the call returns, so a bare clock would time the launch and bill the work to the next sample."""
     total = 0.0
     for index in indices:
-        started = time.perf_counter()
-        dream_one(inputs[index - 1], index)
-        total += time.perf_counter() - started
+        total += timed(partial(dream_one, inputs[index - 1], index), device)[0]
     return total / len(indices)
 
 
@@ -132,9 +134,8 @@ def reference_dreamer(cfg: RenderConfig, fps: float, renderer: Renderer):
         weights = renderer.schedule.weights_at(index)
         params = cfg.dream.at(index / fps, first_frame=True)
         layer = max(weights, key=weights.get)
-        return reference_dream(
-            space.encode(frame), plain, layer, params, frame_generator(cfg.seed, index), space
-        )
+        generator = frame_generator(cfg.seed, index)
+        return reference_dream(space.encode(frame), plain, layer, params, generator, space, cfg.model.network)
 
     return dream_one
 
@@ -170,12 +171,13 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
             dreamed = renderer.dream(renderer.camera.warp(previous, (index - 1) / fps), index)
             return renderer.colour(dreamed.image, index)
 
-        per_second["full"] = time_samples(full_one, full_idx, ours["kept"]) * fps
+        per_second["full"] = time_samples(full_one, full_idx, ours["kept"], renderer.network.device) * fps
         result["full_sampled_frames"] = full_idx
     print(f"(b) done: {per_second['full']:.1f} s per second of video", file=sys.stderr, flush=True)
     if ref_idx:
         reference_one = reference_dreamer(full_cfg, fps, renderer)
-        per_second["reference"] = time_samples(reference_one, ref_idx, ours["kept"]) * fps
+        device = renderer.network.device
+        per_second["reference"] = time_samples(reference_one, ref_idx, ours["kept"], device) * fps
         result["reference_sampled_frames"] = ref_idx
     result["seconds_per_video_second"] = per_second
     result["ratios"] = {f"ours/{k}": per_second["ours"] / v for k, v in per_second.items() if k != "ours"}

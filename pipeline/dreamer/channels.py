@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.dreamer.layers import layer_width
+from pipeline.dreamer.plan import NetworkPlan
 from pipeline.errors import UserError
 
 _RANGE = re.compile(r"^range\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
@@ -48,11 +48,12 @@ def _from_text(text: str, setting: str) -> list[int]:
         raise UserError(f"{setting}: cannot read channels {text!r}; {EXAMPLES}") from None
 
 
-def check_channels(layer: str, channels: tuple[int, ...], setting: str) -> None:
-    """Every channel must exist in the layer: one line naming the valid range."""
-    width = layer_width(layer)
+def check_channels(plan: NetworkPlan, layer: str, channels: tuple[int, ...], setting: str) -> None:
+    """Every channel must exist in the network's layer: one line naming the valid range."""
+    width = plan.width(layer)
     wrong = [c for c in channels if not 0 <= c < width]
     if wrong:
         raise UserError(
-            f"{setting}: {layer} has channels 0..{width - 1} ({width} wide), so {wrong} do not exist"
+            f"{setting}: {plan.title}'s {layer} has channels 0..{width - 1} ({width} wide), "
+            f"so {wrong} do not exist"
         )

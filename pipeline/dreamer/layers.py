@@ -8,10 +8,10 @@ torchvision's `vgg19().features`, module by module, so the state dict keys line 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import cache
 
-from pipeline.errors import UserError
+from pipeline.dreamer import ops
+from pipeline.dreamer.plan import NetworkPlan
 
 POOL = "M"
 # Output channels of each conv, POOL for each max-pool, in order (the paper's table 1, column E).
@@ -46,29 +46,25 @@ def conv_layer_names() -> list[str]:
     return [name for name in vgg19_taps() if name.startswith("conv")]
 
 
-def check_layer_name(name: str, setting: str = "layer") -> None:
-    """Fail before anything runs, listing the valid names."""
-    if name not in vgg19_taps():
-        raise UserError(
-            f"{setting}: unknown VGG19 layer {name!r}; valid layers are {', '.join(conv_layer_names())} "
-            "(reluB_C is an alias of convB_C; pool1..pool5 are also accepted)"
-        )
-
-
-def deepest(names: Iterable[str]) -> str:
-    """The layer furthest into the network, which decides where the forward pass may stop."""
-    return max(names, key=lambda name: vgg19_taps()[name])
-
-
-@cache
-def layer_width(name: str) -> int:
-    """How many channels the tap `name` has (64, 128, 256, 512, 512 by block): the width of the last conv
-    at or before it in the plan."""
-    tap, index, width = vgg19_taps()[name], 0, 0
+def _stages() -> tuple[tuple[str, ops.Op], ...]:
+    """The `features` stack as plan stages, named by their index as in torchvision's state dict."""
+    steps: list[ops.Op] = []
     for entry in VGG19_PLAN:
-        if index > tap:
-            break
-        if entry != POOL:
-            width = int(entry)
-        index += 1 if entry == POOL else 2
-    return width
+        if entry == POOL:
+            steps.append(ops.Pool("max", kernel=2, stride=2))
+        else:
+            steps += [ops.Conv(int(entry), (3, 3), padding=(1, 1), norm=False), ops.Pointwise(inplace=True)]
+    return tuple((str(index), step) for index, step in enumerate(steps))
+
+
+VGG19 = NetworkPlan(
+    name="vgg19",
+    title="VGG19",
+    stages=_stages(),
+    taps=vgg19_taps(),
+    layers=tuple(conv_layer_names()),
+    aliases="reluB_C is an alias of convB_C; pool1..pool5 are also accepted",
+    stills=("conv3_2", "conv4_2", "conv5_1"),
+    default_layer="conv4_2",
+    presets=("deep", "deep_vgg19", "shallow", "cycle", "all_layers", "bars", "single"),
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 
@@ -47,13 +48,23 @@ def score_map(activation: torch.Tensor, term: Term) -> torch.Tensor:
     activation = activation.float()
     guide = term.guide
     if term.channels is not None:
-        index = list(term.channels)
-        activation = activation[:, index]
-        guide = None if guide is None else guide[index]
+        activation = activation.index_select(1, channel_index(tuple(term.channels), activation.device))
+        guide = (
+            None
+            if guide is None
+            else guide.index_select(0, channel_index(tuple(term.channels), guide.device))
+        )
     plain = activation.pow(2).mean(dim=1)
     if guide is None or term.guide_weight == 0.0:
         return plain
     return (1.0 - term.guide_weight) * plain + term.guide_weight * guide_match(activation, guide)
+
+
+@lru_cache(maxsize=256)
+def channel_index(channels: tuple[int, ...], device: torch.device) -> torch.Tensor:
+    """The chosen channels as an index tensor on `device`, made once: indexing with the Python list at
+    every step built a tensor from it and copied it to the device each time (on a GPU, a host sync)."""
+    return torch.tensor(channels, dtype=torch.long, device=device)
 
 
 def best_match(flat: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:

@@ -69,6 +69,7 @@ class Autocast:
 
     def __init__(self, features: Features, device: torch.device, dtype: torch.dtype):
         self.features, self.device_type, self.dtype = features, device.type, dtype
+        self.plan = getattr(features, "plan", None)  # the network's plan, for tiles (None: a toy network)
 
     def __call__(self, image: torch.Tensor, layers: Iterable[str]) -> dict[str, torch.Tensor]:
         if self.dtype == torch.float32:

@@ -1,54 +1,56 @@
 """The input gradient of a large image computed tile by tile, equal to the whole-image gradient.
 
 Memory then depends on the tile, not the frame: a 4K frame dreams in the memory of a ~1024 px one. Each
-tile runs with a margin of one receptive field around it and starts on the pooling grid, so every
-activation that reaches the tile's pixels is computed exactly as in the whole image; only the tile's own
-pixels of each gradient are kept.
+tile runs with a margin of one receptive field around it, and its window starts on the network's output
+grid (a multiple of its total stride), so every activation that reaches the tile's pixels is computed
+exactly as in the whole image; only the tile's own pixels of each gradient are kept. This holds for any
+network the plan describes, strided unpadded convolutions and ceil-mode pools included (Inception v3,
+GoogLeNet): tests/dreamer/test_tiles.py compares the tiles with the whole-image gradient for each.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from functools import cache
 
 import torch
-from torch import nn
 
-from pipeline.dreamer.layers import deepest, vgg19_taps
+from pipeline.dreamer.layers import VGG19
+from pipeline.dreamer.networks import NETWORKS
 from pipeline.dreamer.objective import Objective, as_objective, score_map
+from pipeline.dreamer.plan import NetworkPlan
 from pipeline.dreamer.settings import Features
-from pipeline.dreamer.vgg import build_vgg19_features, pools_before
 
 
-def receptive_field(features: nn.Sequential) -> tuple[int, int]:
-    """(receptive field in pixels, total stride) at the end of `features`, from the modules' own sizes."""
-    field, stride = 1, 1
-    for module in features:
-        if isinstance(module, (nn.Conv2d, nn.MaxPool2d)):
-            kernel = module.kernel_size if isinstance(module.kernel_size, int) else module.kernel_size[0]
-            step = module.stride if isinstance(module.stride, int) else module.stride[0]
-            field += (kernel - 1) * stride
-            stride *= step
-    return field, stride
-
-
-@cache
-def tile_geometry(layer: str) -> tuple[int, int]:
-    """(margin, alignment) for VGG19 cut at `layer`: one receptive field rounded up to the pooling grid,
-    and the grid (2 ** pools), so pooling windows fall exactly where they do in the whole image."""
-    with torch.device("meta"):
-        field, stride = receptive_field(build_vgg19_features()[: vgg19_taps()[layer] + 1])
+def tile_geometry(plan: NetworkPlan, layer: str) -> tuple[int, int]:
+    """(margin, alignment) for the network cut at `layer`: one receptive field rounded up to the output
+    grid, and the grid itself (the total stride), so windows stride exactly where the whole image does."""
+    field, stride = plan.field(layer)
     return math.ceil(field / stride) * stride, stride
 
 
+def plan_of(features: Features, layers: list[str]) -> NetworkPlan:
+    """The network behind a features callable: the one it carries (FeatureTaps and Autocast do), else the
+    network whose layers these are (no two networks share a layer name), else VGG19's (a toy network)."""
+    carried = getattr(features, "plan", None)
+    if carried is not None:
+        return carried
+    return next((plan for plan in NETWORKS.values() if all(plan.knows(name) for name in layers)), VGG19)
+
+
 def _spans(length: int, tile: int, margin: int, align: int) -> list[tuple[int, int, int, int]]:
-    """(start, stop) of each tile's core and of its window; windows start on the pooling grid."""
+    """(start, stop) of each tile's core and of its window; windows start on the output grid."""
     spans = []
     for start in range(0, length, tile):
         stop = min(length, start + tile)
         spans.append((start, stop, max(0, (start - margin) // align * align), min(length, stop + margin)))
     return spans
+
+
+def _core(start: int, stop: int, window_start: int, stride: int) -> slice:
+    """The activations a tile owns, in its window's indices: those whose grid point (index x stride)
+    falls in the core, so the tiles share out every position of the whole image exactly once."""
+    return slice(-(-start // stride) - window_start // stride, -(-stop // stride) - window_start // stride)
 
 
 def tiled_gradient(
@@ -62,7 +64,8 @@ def tiled_gradient(
     """
     height, width = image.shape[-2:]
     goal = as_objective(layer_weights)
-    margin, align = tile_geometry(deepest(goal.layers()))
+    plan = plan_of(features, goal.layers())
+    margin, align = tile_geometry(plan, plan.deepest(goal.layers()))
     grad, value = torch.zeros_like(image), torch.zeros((), device=image.device)
     for top, bottom, y0, y1 in _spans(height, tile, margin, align):
         for left, right, x0, x1 in _spans(width, tile, margin, align):
@@ -70,13 +73,12 @@ def tiled_gradient(
             activations = features(window, goal.layers())
             total = 0.0
             for term in goal.terms:
-                stride = 1 << pools_before(term.layer)
+                stride = plan.stride(term.layer)
                 score = score_map(activations[term.layer], term)  # (N, h, w)
-                count = (height // stride) * (width // stride)
+                count = plan.out_size(term.layer, height, 0) * plan.out_size(term.layer, width, 1)
                 total = total + term.weight * score.sum() / count
-                # the objective itself: only the scores of the tile's core, so tiles partition it
-                core = score[..., (top - y0) // stride : (bottom - y0) // stride,
-                             (left - x0) // stride : (right - x0) // stride]  # fmt: skip
+                # the objective itself: only the scores the tile owns, so tiles partition it
+                core = score[..., _core(top, bottom, y0, stride), _core(left, right, x0, stride)]
                 value += term.weight * core.detach().sum() / count
             (piece,) = torch.autograd.grad(total * height * width, window)
             grad[..., top:bottom, left:right] = piece[..., top - y0 : bottom - y0, left - x0 : right - x0]

@@ -1,4 +1,5 @@
-"""VGG19 feature taps: named ReLU outputs, with the forward pass stopped at the deepest layer asked for."""
+"""VGG19's feature stack, and feature taps for any network's: named activations, with the forward pass stopped
+at the deepest layer asked for."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-from pipeline.dreamer.layers import POOL, VGG19_PLAN, vgg19_taps
+from pipeline.dreamer.layers import POOL, VGG19, VGG19_PLAN
+from pipeline.dreamer.plan import NetworkPlan
 
 
 def build_vgg19_features() -> nn.Sequential:
@@ -24,32 +26,25 @@ def build_vgg19_features() -> nn.Sequential:
     return nn.Sequential(*modules)
 
 
-def pools_before(name: str) -> int:
-    """How many 2x max-pools shrink the image by the time it reaches `name`'s output: the pools before
-    it and, for `poolN` itself, that pool too (its output is already halved). Sets the smallest frame the
-    layer can see and the stride of its activation."""
-    index = vgg19_taps()[name]
-    return sum(1 for pool, i in vgg19_taps().items() if pool.startswith("pool") and i <= index)
-
-
 class FeatureTaps(nn.Module):
-    """Callable `taps(image, layers) -> {layer: activation}` over a (possibly truncated) VGG19 stack.
+    """Callable `taps(image, layers) -> {layer: activation}` over a (possibly truncated) feature stack of
+    the network `plan` describes (VGG19's unless told), aliases included.
 
     The forward pass runs only up to the deepest layer asked for in that call, so shallow stages of a
     schedule cost a fraction of a full pass.
     """
 
-    def __init__(self, features: nn.Sequential):
+    def __init__(self, features: nn.Sequential, plan: NetworkPlan = VGG19):
         super().__init__()
-        self.features = features
-        self.taps = {name: i for name, i in vgg19_taps().items() if i < len(features)}
+        self.features, self.plan = features, plan  # the plan: for tiles (receptive field, stride)
+        self.taps = {name: i for name, i in plan.taps.items() if i < len(features)}
 
     def forward(self, image: torch.Tensor, layers: Iterable[str]) -> dict[str, torch.Tensor]:
         wanted: dict[int, list[str]] = {}
         for name in layers:
             wanted.setdefault(self.taps[name], []).append(name)
         activations: dict[str, torch.Tensor] = {}
-        x = image  # (N, 3, H, W), ImageNet-normalised
+        x = image  # (N, 3, H, W), ImageNet-normalised (a network trained otherwise converts it first)
         for index, module in enumerate(self.features[: max(wanted) + 1]):
             x = module(x)
             for name in wanted.get(index, ()):

@@ -1,7 +1,8 @@
 """The state a render needs to continue: the next frame's index and its input, at full float precision.
 
-Written after every frame, atomically (temporary name, fsync, rename), so a render killed at any moment
-leaves either the old state or the new one, never a torn file a resume would trust.
+Written after every dreamed frame, atomically (temporary name, fsync, rename), so a render killed at any
+moment leaves either the old state or the new one, never a torn file a resume would trust. The frame is
+copied once on the way to the file (np.save into memory), not three times: it is 11 MB at 720p.
 """
 
 from __future__ import annotations
@@ -30,16 +31,21 @@ def save_checkpoint(run_dir: Path, checkpoint: Checkpoint) -> None:
     """The frame first, then the index that points at it: the index is only ever ahead of a frame on disk."""
     folder = run_dir / STATE_DIR
     folder.mkdir(exist_ok=True)
-    buffer = io.BytesIO()
-    np.save(buffer, checkpoint.frame.astype(np.float32), allow_pickle=False)
     name = f"frame_{checkpoint.next_index:06d}.npy"
-    write_atomically(folder / name, buffer.getvalue())
+    write_atomically(folder / name, _npy(np.asarray(checkpoint.frame, np.float32)))
     write_atomically(
         folder / "next.json", json.dumps({"next_index": checkpoint.next_index, "frame": name}).encode()
     )
     for stale in folder.glob("frame_*.npy"):
         if stale.name != name:
             stale.unlink(missing_ok=True)
+
+
+def _npy(array: np.ndarray) -> memoryview:
+    """The .npy file of `array` (what np.save writes), as a view of one buffer: no further copies."""
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getbuffer()
 
 
 def load_checkpoint(run_dir: Path) -> Checkpoint | None:
@@ -92,9 +98,7 @@ def save_state_array(run_dir: Path, name: str, array: np.ndarray) -> None:
     """Another array a resume needs as it was (e.g. the colour reference), atomically, as state/<name>.npy."""
     folder = run_dir / STATE_DIR
     folder.mkdir(exist_ok=True)
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    write_atomically(folder / f"{name}.npy", buffer.getvalue())
+    write_atomically(folder / f"{name}.npy", _npy(array))
 
 
 def load_state_array(run_dir: Path, name: str) -> np.ndarray | None:

@@ -23,8 +23,13 @@ class Manifest:
         self.file = self.path.open("a")
 
     def append(self, record: dict) -> None:
+        """Flushed at once (a reader, or a resume after the process is killed, sees it); on disk for
+        good after `sync`, which the sink calls before each checkpoint (the only lines a resume keeps
+        are those before a checkpoint)."""
         self.file.write(json.dumps(record) + "\n")
         self.file.flush()
+
+    def sync(self) -> None:
         os.fsync(self.file.fileno())
 
     def close(self) -> None:

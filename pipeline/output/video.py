@@ -76,7 +76,9 @@ class Mp4Writer:
         return self.segments.frames
 
     def write(self, frame: np.ndarray) -> None:
-        self.segments.write(to_uint8(frame).tobytes())
+        """One frame: float RGB in [0, 1], or already rounded to 8 bits (the sink rounds once for all)."""
+        eight = frame if frame.dtype == np.uint8 else to_uint8(frame)
+        self.segments.write(np.ascontiguousarray(eight).data)  # the array's own bytes, not a copy
 
     def close(self) -> Path:
         """Finish the last segment, join, add audio, check the frame count, then publish the file."""

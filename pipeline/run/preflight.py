@@ -12,45 +12,43 @@ from pathlib import Path
 
 import torch
 
-from pipeline.dreamer.layers import vgg19_taps
-from pipeline.dreamer.vgg import build_vgg19_features
+from pipeline.dreamer.layers import VGG19
+from pipeline.dreamer.plan import NetworkPlan
 from pipeline.errors import UserError
 from pipeline.run.memory import available_memory
 
 GIB = 2**30
 
 
-def activation_bytes(height: int, width: int, layer: str) -> int:
-    """Bytes autograd keeps for one forward/backward pass up to `layer`: every conv and pool output in
-    fp32 (the ReLUs work in place), plus as much again for the gradients flowing back. Measured: a
-    1200x1200 window at conv4_2 estimates 3.1 GiB; the whole process peaked at 3.7 GB."""
-    with torch.device("meta"):
-        features = build_vgg19_features()[: vgg19_taps()[layer] + 1]
-    total, channels = 0, 3
-    for module in features:
-        if isinstance(module, torch.nn.MaxPool2d):
-            height, width = height // 2, width // 2
-        elif isinstance(module, torch.nn.Conv2d):
-            channels = module.out_channels
-        else:
-            continue  # an in-place ReLU allocates nothing
-        total += channels * height * width * 4
-    return 2 * total
+def activation_bytes(
+    height: int, width: int, layer: str, plan: NetworkPlan = VGG19, dtype: torch.dtype = torch.float32
+) -> int:
+    """Bytes autograd keeps for one forward/backward pass up to `layer`: every tensor the forward pass
+    allocates (conv, batch-norm, pool and concatenation outputs; ReLUs work in place) in the network's
+    float type, plus as much again for the gradients flowing back. Under bf16/fp16 autocast the
+    convolutions write 2-byte values and their gradients are 2-byte too, so the pass needs half of fp32's;
+    counting fp32 there refused frames that fit. Measured on VGG19: a 1200x1200 window at conv4_2
+    estimates 3.1 GiB in fp32; the whole process peaked at 3.7 GB."""
+    return 2 * dtype.itemsize * plan.activation_values(layer, height, width)
 
 
 def check_memory(
-    height: int, width: int, layer: str, tile_pixels: int, tile: int, margin: int, device
-) -> None:
-    """The largest pass a render will make (the full frame, or one tile's window) must fit in memory."""
+    height: int, width: int, layer: str, tile_pixels: int, tile: int, margin: int, device,
+    plan: NetworkPlan = VGG19, dtype: torch.dtype = torch.float32,
+) -> None:  # fmt: skip
+    """The largest pass a render will make (the full frame, or one tile's window), in the network's float
+    type `dtype`, must fit in memory."""
     if height * width > tile_pixels:
         height, width = min(height, tile + 2 * margin), min(width, tile + 2 * margin)
-    needed = activation_bytes(height, width, layer) + 256 * 2**20  # plus the network and working buffers
+    needed = activation_bytes(height, width, layer, plan, dtype) + 256 * 2**20  # plus the network, buffers
     free = available_memory(device)
     if needed > free:
+        kind = str(dtype).removeprefix("torch.")
         raise UserError(
-            f"dreaming {layer} over {width}x{height} px at once needs about {needed / GIB:.1f} GiB but "
-            f"{device} has {free / GIB:.1f} GiB free: tile the gradient with a smaller dream.tile_pixels "
-            "and dream.tile (e.g. dream.tile_pixels=1000000 dream.tile=512), or render a smaller frame"
+            f"dreaming {plan.title}'s {layer} over {width}x{height} px at once in {kind} needs about "
+            f"{needed / GIB:.1f} GiB but {device} has {free / GIB:.1f} GiB free: tile the gradient with a "
+            "smaller dream.tile_pixels and dream.tile (e.g. dream.tile_pixels=1000000 dream.tile=512), "
+            "or render a smaller frame"
         )
 
 

@@ -42,14 +42,13 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     only by layer; write <layer>.png each and grid.jpg. Returns the files written."""
     # torch, torchvision and OpenCV load here, where the work starts: --help and typos stay instant
     from pipeline.dreamer.dreamer import Dreamer
-    from pipeline.dreamer.layers import deepest
     from pipeline.output.frames import save_png
     from pipeline.output.previews import captioned_grid, shrink
     from pipeline.run.setup import check_dreamer, load_network
 
     frame = starting_image(cfg)
     height, width = frame.shape[:2]
-    last = deepest(cfg.layer_names)
+    last = cfg.deepest_layer()
     network = load_network(cfg, check_dreamer(cfg, height, width, last, cfg.dream.octaves), last)
     space, params = network.space, cfg.dream.at(0.0, first_frame=True)
     tile = min(640, max(320, width))  # grid tile width

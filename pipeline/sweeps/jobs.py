@@ -3,7 +3,8 @@
 In a multirun Hydra runs every job through one call (the default launcher: one process; joblib or
 submitit: several), so `sys.exit` in a job would end the whole sweep. A failing job instead logs its
 error into its own log, leaves a FAILED file holding the one-line reason, and returns; the sweep's
-summary (pipeline.sweeps.summary) finds it there, whichever process or machine ran it.
+summary (pipeline.sweeps.summary) finds it there, whichever process or machine ran it. The other ways a
+job ends are marked the same way (pipeline.sweeps.marks), some by the SLURM launcher.
 """
 
 from __future__ import annotations
@@ -17,14 +18,24 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
+from pipeline.cli.quoting import resume_command
+from pipeline.dreamer.cuda_env import prepare_cuda_environment
 from pipeline.errors import UserError, one_line, report
 from pipeline.sweeps.gpu_health import note_failure
+from pipeline.sweeps.marks import (
+    FAILED,
+    INTERRUPTED,
+    KILLED,
+    NOT_RUN,
+    TIMED_OUT,
+    clear_marks,
+    mark,
+    read_mark,
+    requeues,
+)
 
 log = logging.getLogger(__name__)
 
-FAILED = "FAILED"  # in a job directory: the job failed; the file holds the one-line reason
-INTERRUPTED = "INTERRUPTED"  # the job was stopped by Ctrl-C/SIGTERM; the file holds the exit code
-NOT_RUN = "NOT_RUN"  # the sweep was stopped before this job started
 _stopped: list[int] = []  # this process's sweep was interrupted, with this exit code (default launcher)
 OUTPUT_SUFFIXES = (".mp4", ".jpg", ".png")  # a job's results at the top of its directory
 NOT_OUTPUTS = ("preview.jpg",)  # the last frame again, refreshed while rendering
@@ -42,8 +53,7 @@ def record_failure(out_dir: Path, error: BaseException) -> bool:
         log.error("job failed: %s", line)
     else:
         log.error("job failed: %s", line, exc_info=error)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / FAILED).write_text(line + "\n")
+    mark(out_dir, FAILED, line)
     return True
 
 
@@ -57,8 +67,10 @@ def record_interrupt(out_dir: Path, exit_code: int, complete: bool = False) -> b
     only mark themselves NOT_RUN. Returns False in a single run."""
     if not _in_multirun():
         return False
-    if not complete:
-        (out_dir / INTERRUPTED).write_text(f"{exit_code}\n")
+    if complete:
+        clear_marks(out_dir)  # it finished all the same
+    else:
+        mark(out_dir, INTERRUPTED, str(exit_code))
     _stopped.append(exit_code)
     return True
 
@@ -72,7 +84,7 @@ def skip_after_stop(out_dir: Path) -> bool:
     """A job of a sweep that was interrupted earlier in this process: mark it NOT_RUN and skip it."""
     if not (_stopped and _in_multirun()):
         return False
-    (out_dir / NOT_RUN).write_text("the sweep was interrupted before this job started\n")
+    mark(out_dir, NOT_RUN, "the sweep was interrupted before this job started")
     return True
 
 
@@ -86,7 +98,11 @@ def failure_line(error: BaseException) -> str:
 def run_job(work: Callable[[], None], out_dir: Path, log: logging.Logger) -> None:
     """Run one job of a Hydra command (render, stills). In a sweep a failing job is recorded and the
     next one runs; alone, a mistake ends the command with one line (errors.report) and anything else
-    with its traceback, as Hydra shows it."""
+    with its traceback, as Hydra shows it. A job that finishes drops the mark of an earlier attempt (a
+    resume of a failed, interrupted or killed job). What CUDA reads once is set first, before any job of
+    this process touches the GPU (pipeline/dreamer/cuda_env.py)."""
+    prepare_cuda_environment()
+    stops = len(_stopped)
     try:
         work()
     except UserError as error:
@@ -95,6 +111,9 @@ def run_job(work: Callable[[], None], out_dir: Path, log: logging.Logger) -> Non
     except Exception as error:
         if not record_failure(out_dir, error):
             raise
+    else:
+        if len(_stopped) == stops:  # not stopped half-way: it finished
+            clear_marks(out_dir)
 
 
 @dataclass
@@ -108,8 +127,15 @@ class Job:
     outputs: list[Path]  # its results: the video and contact sheet, or the stills and their grid
     picture: Path | None  # what stands for the job on the sweep's contact sheet
     error: str | None  # why it failed, in one line; None if it finished (or was interrupted / not run)
-    stopped: str | None = None  # "interrupted" (exit code 130/143 kept in `exit_code`) or "not run"
-    exit_code: int = 0  # of an interrupted job: 130 (Ctrl-C) or 143 (SIGTERM)
+    stopped: str | None = None  # "interrupted" (exit code in `exit_code`), "not run", "killed", "timed out"
+    exit_code: int = 0  # of an interrupted job: 130 (Ctrl-C), 143 (SIGTERM), 140 (SLURM's SIGUSR2)
+    reason: str | None = None  # of a killed or timed-out job: what SLURM or the launcher said, one line
+    requeues: int = 0  # times it was requeued at its time limit (and continued)
+    resume: str | None = None  # the command that continues an unfinished render, quoted to paste
+
+
+STOPPED = {INTERRUPTED: "interrupted", NOT_RUN: "not run", KILLED: "killed", TIMED_OUT: "timed out"}
+RESUMABLE = ("interrupted", "killed", "timed out")
 
 
 def find_jobs(sweep_dir: Path) -> list[Job]:
@@ -127,17 +153,30 @@ def read_job(job_dir: Path) -> Job:
         (p for p in job_dir.iterdir() if _is_output(p)),
         key=lambda p: (OUTPUT_SUFFIXES.index(p.suffix), p.name),
     )
-    error, stopped, code = None, None, 0
-    if (job_dir / FAILED).is_file():
-        error = (job_dir / FAILED).read_text().strip() or "failed"
-    elif (job_dir / INTERRUPTED).is_file():
-        stopped, code = "interrupted", int((job_dir / INTERRUPTED).read_text().strip() or 130)
-    elif (job_dir / NOT_RUN).is_file():
-        stopped = "not run"
-    elif not outputs:
+    error, stopped, code, reason = _ending(job_dir)
+    if error is None and stopped is None and not outputs:
         error = f"no output: the job stopped without a result (see {name}.log)"
+    resume = None
+    if stopped in RESUMABLE and name == "render" and (job_dir / ".hydra/config.yaml").is_file():
+        resume = resume_command(job_dir)
     log_path = job_dir / f"{name}.log"
-    return Job(int(num), job_dir, overrides, log_path, outputs, _picture(job_dir), error, stopped, code)
+    picture = _picture(job_dir)
+    return Job(int(num), job_dir, overrides, log_path, outputs, picture, error, stopped, code, reason,
+               requeues(job_dir), resume)  # fmt: skip
+
+
+def _ending(job_dir: Path) -> tuple[str | None, str | None, int, str | None]:
+    """(error, stopped, exit code, reason) from the job's mark; all empty if it has none."""
+    failed = read_mark(job_dir, FAILED)
+    if failed is not None:
+        return failed or "failed", None, 0, None
+    for marked, stopped in STOPPED.items():
+        text = read_mark(job_dir, marked)
+        if text is not None and marked == INTERRUPTED:
+            return None, stopped, int(text or 130), None
+        if text is not None:
+            return None, stopped, 0, text
+    return None, None, 0, None
 
 
 def _is_output(path: Path) -> bool:

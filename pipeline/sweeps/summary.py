@@ -20,6 +20,7 @@ SHEET, INDEX = "contact_sheet.jpg", "index.md"
 FAILED_TILE = (0.35, 0.05, 0.05)  # a dark red tile stands for a job with no picture
 TILE = 320  # tile width in pixels
 MAX_CAPTION = 52  # characters of an override that fit on a 320-pixel tile
+LOST = ("killed", "timed out")  # ended without finishing, not asked to stop: the sweep exits 1, as for failed
 
 
 class SweepSummary(Callback):
@@ -39,7 +40,7 @@ class SweepSummary(Callback):
         sheet = sweep_sheet(jobs, shared, sweep_dir / SHEET)
         index = write_index(jobs, shared, sweep_dir)
         page = write_sweep_page(sweep_dir, jobs, shared)
-        failed = [job for job in jobs if job.error]
+        failed = [job for job in jobs if job.error or job.stopped in LOST]
         done = len([job for job in jobs if not job.error and not job.stopped])
         print(f"sweep: {done} of {len(jobs)} jobs finished; open {page} (also {index}, {sheet})")
         interrupted = [job for job in jobs if job.stopped == "interrupted"]
@@ -51,7 +52,8 @@ class SweepSummary(Callback):
         if failed:
             print(f"error: {len(failed)} of {len(jobs)} jobs failed (details in {index}):", file=sys.stderr)
             for job in failed:
-                print(f"  #{job.num} {' '.join(varying(job, shared)) or '-'}: {job.error}", file=sys.stderr)
+                why = job.error or f"{job.stopped}: {job.reason}"
+                print(f"  #{job.num} {' '.join(varying(job, shared)) or '-'}: {why}", file=sys.stderr)
             raise SystemExit(1)  # not an Exception: Hydra lets it through, without a traceback
 
 
@@ -90,7 +92,11 @@ def sweep_sheet(jobs: list[Job], shared: list[str], out: Path) -> Path:
 def write_index(jobs: list[Job], shared: list[str], sweep_dir: Path) -> Path:
     """index.md: a table of every job linking its outputs and log, then the failures with their reasons."""
     failed = [job for job in jobs if job.error]
-    lines = [f"# Sweep: {len(jobs)} jobs, {len(failed)} failed", ""]
+    lost = [job for job in jobs if job.stopped in LOST]
+    counts = [f"{len(failed)} failed"] + [
+        f"{n} {state}" for state in LOST if (n := sum(job.stopped == state for job in lost))
+    ]
+    lines = [f"# Sweep: {len(jobs)} jobs, {', '.join(counts)}", ""]
     not_run = [job for job in jobs if job.stopped == "not run"]
     if not_run:
         lines += [
@@ -110,15 +116,25 @@ def write_index(jobs: list[Job], shared: list[str], sweep_dir: Path) -> Path:
         for job in failed:
             where = f" ({_link(job.log, sweep_dir)})" if job.log.is_file() else ""
             lines.append(f"- #{job.num} `{' '.join(job.overrides) or '-'}`: {job.error}{where}")
+    unfinished = [job for job in jobs if job.resume]
+    if unfinished:
+        lines += ["", "## To continue", ""]
+        lines += [f"- #{job.num} ({job.stopped}): `{job.resume}`" for job in unfinished]
     index = sweep_dir / INDEX
     index.write_text("\n".join(lines) + "\n")
     return index
 
 
 def _stopped_status(job: Job) -> str:
-    if job.stopped == "interrupted":
-        return f"**interrupted** (exit {job.exit_code}): resume with `resume=` its directory"
-    return "**not run** (the sweep was interrupted)" if job.stopped else "ok"
+    """ok, or how it stopped; an unfinished render's command to continue it (also under "To continue")."""
+    requeued = f" (requeued {job.requeues}x at its time limit)" if job.requeues else ""
+    if not job.stopped:
+        return "ok" + requeued
+    if job.stopped == "not run":
+        return "**not run** (the sweep was interrupted)"
+    why = f" (exit {job.exit_code})" if job.stopped == "interrupted" else f": {_cell(job.reason or '')}"
+    resume = f"; continue with `{_cell(job.resume)}`" if job.resume else ""
+    return f"**{job.stopped}**{why}{requeued}{resume}"
 
 
 def _link(path: Path, sweep_dir: Path) -> str:

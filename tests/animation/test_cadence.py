@@ -11,11 +11,12 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.animation.cadence import CadenceFeed
+from pipeline.animation.cadence import CadenceFeed, in_between, inside, travel
 from pipeline.animation.camera import Camera
 from pipeline.animation.motion_config import MotionConfig
 from pipeline.bench.smoothness import residual, summarise
 from pipeline.render import render
+from tests.allocations import peak_bytes
 
 W, H, FPS, ZOOM = 64, 48, 24.0, 1.25
 
@@ -205,3 +206,40 @@ def test_render_stopped_between_two_dreams_resumes_identically(tiny_config, tmp_
             tmp_path / "whole/frames" / name
         ).read_bytes()
     assert all(written[name] == (tmp_path / "run/frames" / name).read_bytes() for name in written)
+
+
+def _inside_on_the_full_grid(matrix, width, height):
+    """inside()'s definition evaluated on every pixel with a float64 grid (what it did before)."""
+    back = np.linalg.inv(matrix)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    sx = back[0, 0] * xs + back[0, 1] * ys + back[0, 2]
+    sy = back[1, 0] * xs + back[1, 1] * ys + back[1, 2]
+    return (sx >= 0) & (sx <= width - 1) & (sy >= 0) & (sy <= height - 1)
+
+
+def test_the_mask_is_exactly_the_full_grid_test_for_any_motion():
+    """Zooms in and out, rotations (a quarter turn: a coordinate constant along rows), pans, exact edges."""
+    rng = np.random.default_rng(0)
+    matrices = [np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])]
+    for scale in (0.5, 0.8, 1.0, 1.25, 2.0):
+        matrices.append(np.array([[scale, 0, 1.0], [0, scale, -3.0], [0, 0, 1]]))
+    for _ in range(200):
+        centre, angle, scale = rng.uniform(0, 60, 2), rng.uniform(-40, 40), rng.uniform(0.5, 2)
+        matrices.append(np.vstack([cv2.getRotationMatrix2D(tuple(centre), angle, scale), [0, 0, 1]]))
+    for matrix in matrices:
+        for width, height in ((61, 37), (2, 2), (1, 5)):
+            assert np.array_equal(
+                inside(matrix, width, height), _inside_on_the_full_grid(matrix, width, height)
+            )
+
+
+def test_an_in_between_makes_no_full_size_float64_copy():
+    """At 320x180: the two warps, the blend's one temporary and a byte mask (37 bytes a pixel); before,
+    a float64 pixel grid for the mask and np.where's copy made 64 (the mask alone 40, now 3)."""
+    width, height = 320, 180
+    camera = Camera(MotionConfig(zoom="1.25", angle="2"), FPS, width, height)
+    rng = np.random.default_rng(0)
+    first, last = (rng.random((height, width, 3), dtype=np.float32) for _ in range(2))
+    pixels = width * height
+    assert peak_bytes(lambda: in_between(camera, (0, first), (6, last), 2)) <= 40 * pixels
+    assert peak_bytes(lambda: inside(travel(camera, 2, 6), width, height)) <= 4 * pixels

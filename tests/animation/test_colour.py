@@ -5,10 +5,11 @@ import numpy as np
 import pytest
 
 from pipeline.animation.colour import ColourConfig
-from pipeline.animation.colour_match import ColourMatch
+from pipeline.animation.colour_match import ColourMatch, from_space, to_space
 from pipeline.animation.curves import Curves
 from pipeline.errors import UserError
 from pipeline.output.quality import quality
+from tests.allocations import peak_bytes
 
 
 def _reference(seed: int = 0) -> np.ndarray:
@@ -108,3 +109,43 @@ def test_presets_compose(tiny_config):
     assert (cfg.colour.match, cfg.colour.space) == ("first", "lab")
     assert tiny_config("colour=first_hsv").colour.space == "hsv"
     assert tiny_config().colour.match == "none"
+
+
+def _as_before(cfg: ColourConfig, reference: np.ndarray, frame: np.ndarray, index: int) -> np.ndarray:
+    """The match as it was computed before the reference's side was kept: the histogram match (or the
+    mean and spread) against the reference, converted and sorted again for every frame."""
+    from pipeline.animation.histogram_match import match_histograms
+
+    target, values = to_space(reference, cfg.space), to_space(frame, cfg.space)
+    if cfg.method == "histogram":
+        matched = match_histograms(values, target)
+    else:
+        axes = (0, 1)
+        spread = target.std(axis=axes) / np.maximum(values.std(axis=axes), 1e-6)
+        matched = (values - values.mean(axis=axes)) * spread + target.mean(axis=axes)
+    matched = from_space(matched, cfg.space)
+    return (frame + float(cfg.strength) * (matched - frame)).astype(np.float32)
+
+
+@pytest.mark.parametrize("space", ["hsv", "lab", "rgb"])
+@pytest.mark.parametrize("method", ["histogram", "meanstd"])
+@pytest.mark.parametrize("strength", ["1.0", "0.4"])
+def test_the_kept_reference_matches_value_for_value_as_one_sorted_again(space, method, strength):
+    """Ties included: a blown-out band (value 1 in every channel) and a black one in both frames."""
+    reference, frame = _reference(0), _drifted(_reference(1))
+    reference[:3], frame[-2:] = 1.0, 0.0
+    cfg = ColourConfig(match="first", space=space, method=method, strength=strength)
+    match = ColourMatch(cfg, fps=24, reference=reference)
+    for index in (1, 2):  # the kept reference serves every frame
+        assert np.array_equal(match(frame, index), _as_before(cfg, reference, frame, index))
+
+
+def test_matching_a_frame_does_not_sort_the_reference_again():
+    """With a reference 64x the frame's size, a frame's match allocates less than one float32 channel of
+    the reference: its distribution was taken once, in float64 (scikit-image sorted it again for every
+    frame, and np.interp converted float32 values to float64 at every call)."""
+    rng = np.random.default_rng(2)
+    reference = rng.random((192, 256, 3), dtype=np.float32)
+    frame = rng.random((24, 32, 3), dtype=np.float32)
+    match = ColourMatch(ColourConfig(match="image", reference="ref.png"), fps=24, reference=reference)
+    assert peak_bytes(lambda: match(frame, 1)) < 4 * reference.shape[0] * reference.shape[1]

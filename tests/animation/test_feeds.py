@@ -120,3 +120,42 @@ def test_closing_a_feed_whose_frames_cannot_be_closed_is_harmless(monkeypatch):
     monkeypatch.setattr(feeds, "read_clip", lambda path, width, height: iter([_frame(0)]))
     feed = ClipFeed("clip.mp4", _camera(), _RecordingCoherence(), count=6, start=0, carry=None)
     feed.close()
+
+
+def test_each_feed_dreams_every_frame_from_where_it_starts(clip):
+    assert list(ZoomFeed(_camera(), 4, 1, _frame(0)).frames_to_dream()) == [1, 2, 3]
+    feed = ClipFeed("clip.mp4", _camera(), _RecordingCoherence(), count=6, start=2, carry=_frame(9))
+    assert list(feed.frames_to_dream()) == [2, 3, 4, 5]
+
+
+def test_a_clip_frame_is_written_as_dreamed_and_kept_for_the_next_one(clip):
+    feed = ClipFeed("clip.mp4", _camera(), _RecordingCoherence(), count=6, start=0, carry=None)
+    feed.input_for(0)
+    dreamed = _frame(3)
+    (written,) = feed.move_on(0, dreamed)
+    assert written.index == 0 and written.image is dreamed and written.keep is dreamed
+    assert written.between is None
+
+
+@pytest.mark.parametrize(
+    "ending, reason",
+    [
+        (None, "it ends there"),
+        (RuntimeError("ffmpeg: Invalid data\nmoov atom not found"), "moov atom not found"),
+    ],
+)
+def test_a_clip_that_ends_early_is_one_line_saying_what_is_kept(monkeypatch, ending, reason):
+    def read_clip(path, width, height):
+        yield _frame(0)
+        if ending is not None:  # a decoder error; else the file simply has no more frames
+            raise ending
+
+    monkeypatch.setattr(feeds, "read_clip", read_clip)
+    feed = ClipFeed("cut.mp4", _camera(), _RecordingCoherence(), count=6, start=0, carry=None)
+    feed.input_for(0)
+    with pytest.raises(feeds.ClipEnded) as ended:
+        feed.input_for(1)
+    assert str(ended.value) == (
+        f"input: cut.mp4 gave no frame 1 ({reason}; is the file cut short?); "
+        "the 1 frames before it are dreamed and encoded"
+    )

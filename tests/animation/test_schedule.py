@@ -1,6 +1,7 @@
 import pytest
 
 from pipeline.animation.schedule import LayerSchedule, LayerScheduleConfig, StageConfig
+from pipeline.dreamer.settings import ModelConfig
 from pipeline.errors import UserError
 
 
@@ -82,8 +83,9 @@ def test_deepest_layer_spans_all_stages():
     ],
 )
 def test_bad_schedules_are_refused(kwargs, fragment):
+    """The form at construction; the layer names once the root config checks them against its model."""
     with pytest.raises(UserError, match=fragment):
-        LayerScheduleConfig(**kwargs)
+        LayerScheduleConfig(**kwargs).check_layers(ModelConfig())
 
 
 @pytest.mark.parametrize("u, mix", [(0.25, 0.15625), (0.75, 0.84375), (0.5, 0.5)])
@@ -172,7 +174,7 @@ def test_refusals_name_the_stage_and_the_fix():
     with pytest.raises(UserError, match="must be 0 or more"):
         LayerScheduleConfig(crossfade=-0.5)
     with pytest.raises(UserError, match=r"layer_schedule\.layer: unknown VGG19 layer"):
-        LayerScheduleConfig(layer="conv0_0")
+        LayerScheduleConfig(layer="conv0_0").check_layers(ModelConfig())
 
 
 def test_refusal_messages_list_choices_and_place():
@@ -181,7 +183,7 @@ def test_refusal_messages_list_choices_and_place():
     with pytest.raises(
         UserError, match=r"^layer_schedule\.stages\[0\]\.layers: unknown VGG19 layer 'conv9_9'"
     ):
-        LayerScheduleConfig(stages=[StageConfig(0.0, {"conv9_9": 1.0})])
+        LayerScheduleConfig(stages=[StageConfig(0.0, {"conv9_9": 1.0})]).check_layers(ModelConfig())
     with pytest.raises(UserError, match="increasing"):
         LayerScheduleConfig(stages=[StageConfig(1.0, {"conv3_1": 1.0}), StageConfig(1.0, {"conv3_2": 1.0})])
 

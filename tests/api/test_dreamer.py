@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import pipeline
-from pipeline.dreamer import weights
+from pipeline.dreamer import load as weights
 from pipeline.errors import UserError
 from tests.api.conftest import NETWORK, SMALL, cli, cli_mistake
 

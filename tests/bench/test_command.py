@@ -10,10 +10,9 @@ import torch
 
 from pipeline.bench import command as bench
 from pipeline.bench import measure
-from pipeline.bench.command import workload_flops
-from pipeline.dreamer.layers import vgg19_taps
+from pipeline.bench.workload import workload_flops
+from pipeline.dreamer.layers import VGG19
 from pipeline.dreamer.pyramid import octave_sizes
-from pipeline.dreamer.vgg import build_vgg19_features
 from pipeline.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,11 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_workload_flops_match_the_issue_estimate():
     """512x512, conv4_2, 4 octaves x 1.4, 10 steps: about 5.5 TFLOP (forward + input gradient)."""
-    features = build_vgg19_features()[: vgg19_taps()["conv4_2"] + 1]
-    flops = workload_flops(features, octave_sizes(512, 512, 4, 1.4), 10)
+    flops = workload_flops(VGG19, "conv4_2", octave_sizes(512, 512, 4, 1.4), 10)
     assert flops / 1e12 == pytest.approx(5.5, rel=0.05)
     conv1_1 = 2 * 3 * 64 * 9 * 32 * 32
-    assert workload_flops(build_vgg19_features()[:2], [(32, 32)], 1) == 2 * conv1_1
+    assert workload_flops(VGG19, "conv1_1", [(32, 32)], 1) == 2 * conv1_1
 
 
 @pytest.mark.slow
@@ -53,6 +51,37 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
     assert "quality, last video frame: luminance" in result.stdout
 
 
+@pytest.mark.slow
+def test_every_network_is_benchmarked_side_by_side_in_one_run(tmp_path):
+    """--model all: each network on its default layer, in one process, with seconds and GFLOP/s each."""
+    out = tmp_path / "bench.json"
+    args = ["--model", "all", "--width", "64", "--height", "48", "--octaves", "1", "--steps", "1"]
+    args += [
+        "--repeats",
+        "1",
+        "--frames",
+        "0",
+        "--peak-size",
+        "16",
+        "--precision",
+        "fp32",
+        "--json",
+        str(out),
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.bench", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    runs = json.loads(out.read_text())["networks"]
+    assert [(r["model"], r["layer"]) for r in runs] == [
+        ("vgg19", "conv4_2"), ("inception_v3", "Mixed_6a"), ("googlenet", "inception4c")
+    ]  # fmt: skip
+    assert all(r["ours_s"] > 0 and r["ours_gflops"] > 0 for r in runs)
+    assert "reference_s" in runs[0] and "75 px" in runs[1]["reference_skipped"]  # 48 px: no whole Inception
+    table = result.stdout[result.stdout.index("side by side") :]
+    assert all(f"{name} " in table for name in ("vgg19", "inception_v3", "googlenet"))
+
+
 def test_peak_size_sets_the_peak_convolutions_input(monkeypatch, tmp_path):
     """--peak-size reaches the peak measurement (it once went to the repeat count and was ignored)."""
     seen = []
@@ -75,6 +104,18 @@ def test_timing_waits_for_the_device_at_both_ends(monkeypatch):
     monkeypatch.setattr(torch.mps, "synchronize", lambda: waited.append("mps"))
     seconds, result = measure.timed(lambda: waited.append("run") or 7, torch.device("mps"))
     assert waited == ["mps", "run", "mps"] and result == 7 and seconds >= 0
+
+
+def test_the_video_benchmarks_samples_wait_for_the_device_around_each_dream(monkeypatch):
+    """(b) and (c)'s sampled dreams: each one between two waits for the device's queue, so a GPU's
+    asynchronous work is billed to the sample that launched it (they were timed with a bare clock)."""
+    from pipeline.bench.video import time_samples
+
+    waited = []
+    monkeypatch.setattr(torch.mps, "synchronize", lambda: waited.append("sync"))
+    inputs = {0: np.zeros((2, 2, 3)), 4: np.ones((2, 2, 3))}
+    seconds = time_samples(lambda frame, index: waited.append(index), [1, 5], inputs, torch.device("mps"))
+    assert waited == ["sync", 1, "sync", "sync", 5, "sync"] and seconds >= 0
 
 
 @pytest.mark.parametrize(
@@ -119,6 +160,10 @@ def test_cpu_peak_on_linux_is_the_runs_own_not_the_process_high_water_mark():
     [
         (["--width", "0"], "--width"),
         (["--layer", "conv9_1"], "conv9_1"),
+        (["--model", "resnet50"], "vgg19, inception_v3, googlenet, or all"),
+        (["--model", "all", "--layer", "conv4_2"], "drop --layer"),
+        (["--model", "googlenet", "--layer", "conv4_2"], "conv4_2 is a VGG19 layer"),
+        (["--model", "inception_v3", "--width", "64", "--height", "64"], "Inception v3's Mixed_6a needs"),
         (["--octaves", "9", "--width", "32", "--height", "32"], "dream.octaves=9"),
         (["--steps", "many"], "--steps"),
         (["--frame-lr", "-1"], "frame_lr"),

@@ -4,9 +4,10 @@ import torch
 
 from pipeline.bench.reference import reference_dream
 from pipeline.dreamer.ascent import DreamParams, dream, frame_generator
+from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.load import random_features
 from pipeline.dreamer.pixels import PixelSpace
-from pipeline.dreamer.vgg import FeatureTaps, vgg19_taps
-from pipeline.dreamer.weights import random_features
+from pipeline.dreamer.vgg import FeatureTaps
 
 
 def test_reference_and_pipeline_dream_the_same_image():

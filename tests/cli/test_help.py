@@ -31,3 +31,15 @@ def test_other_flags_go_to_hydra():
     assert compose_command_line("render", ["--help", "--cfg", "job"]) is None
     assert quick_help(["--help", "--cfg", "job"], None) is None
     assert quick_help(["dream=full"], compose_command_line("render", ["dream=full"])) is None  # no --help
+
+
+def test_help_lists_the_networks_for_renders_and_stills():
+    """The `model` group (issue 22) is in the video's help, and the stills' own template names the same
+    options as conf/model/ holds (the template is written by hand: it must not drift)."""
+    from pipeline.config import CONF_DIR
+
+    options = ", ".join(sorted(path.stem for path in (CONF_DIR / "model").glob("*.yaml")))
+    assert options == "googlenet, inception_v3, vgg19"
+    assert f"model: {options}" in _stdout("-m", "pipeline.render", "--help")
+    stills = _stdout("-m", "pipeline.dream", "--help", "model=googlenet")
+    assert f"model: {options}" in stills and "name: googlenet" in stills and "layers: default" in stills

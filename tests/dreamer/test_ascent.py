@@ -4,11 +4,11 @@ import torch
 import pipeline.dreamer.ascent as dream_module
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.dreamer.ascent import dream, frame_generator, objective, smooth
+from pipeline.dreamer.load import random_features
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.pyramid import check_pyramid, octave_sizes
 from pipeline.dreamer.settings import DreamParams
 from pipeline.dreamer.vgg import FeatureTaps
-from pipeline.dreamer.weights import random_features
 from pipeline.errors import UserError
 
 SPACE = PixelSpace.of([0.5, 0.5, 0.5], [0.25, 0.25, 0.25])

@@ -10,20 +10,71 @@ from pipeline.dreamer.device import (
     configure_backends,
     empty_cache,
     resolve_device,
+    runs_on,
     synchronize,
     torch_at_least,
 )
 from pipeline.errors import UserError
 
+WHEEL = ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"]  # torch 2.8+ cu128: no Pascal, no Volta
+
+
+def fake_cards(monkeypatch, capabilities, arch_list=WHEEL):
+    """torch sees these CUDA cards (compute capabilities), built for `arch_list`; set_device calls are
+    recorded instead of reaching a driver."""
+    chosen = []
+    names = {(6, 1): "NVIDIA GeForce GTX 1080", (7, 0): "Tesla V100-SXM2-16GB", (8, 9): "NVIDIA L4",
+             (9, 0): "NVIDIA H200", (12, 0): "NVIDIA GeForce RTX 5090"}  # fmt: skip
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: len(capabilities))
+    monkeypatch.setattr(torch.cuda, "set_device", chosen.append)
+    monkeypatch.setattr(torch.cuda, "get_arch_list", lambda: list(arch_list))
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index=None: capabilities[index or 0])
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index=None: names[capabilities[index or 0]])
+    return chosen
+
 
 @pytest.fixture
 def two_gpus(monkeypatch):
-    """torch sees two CUDA devices; set_device calls are recorded instead of reaching a driver."""
-    chosen = []
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    monkeypatch.setattr(torch.cuda, "set_device", chosen.append)
-    return chosen
+    return fake_cards(monkeypatch, [(9, 0), (8, 9)])
+
+
+@pytest.mark.parametrize("capability", [(6, 1), (7, 0)])
+def test_a_card_the_wheel_has_no_code_for_is_refused_in_one_line_naming_it(monkeypatch, capability):
+    """A GTX 1080 or a V100 under a wheel built from sm_75 up: refused before any kernel runs, for
+    device=cuda and for auto (which would pick it and fail at the first kernel with a traceback)."""
+    chosen = fake_cards(monkeypatch, [capability])
+    for name in ("cuda", "auto"):
+        with pytest.raises(UserError) as error:
+            resolve_device(name)
+        message = str(error.value)
+        sm = f"sm_{capability[0]}{capability[1]}"
+        assert torch.cuda.get_device_name(0) in message and sm in message and "sm_75" in message
+        assert "device=cpu" in message and "\n" not in message
+    assert chosen == []
+
+
+@pytest.mark.parametrize(
+    "arch_list, capability, runs",
+    [
+        (WHEEL, (8, 9), True),  # sm_86 code runs on 8.9: same major, higher minor
+        (WHEEL, (12, 1), True),
+        (["sm_80"], (7, 5), False),  # an older card never runs newer code
+        (["sm_80", "compute_90"], (10, 0), True),  # PTX: the driver compiles it for newer cards
+        (["sm_80", "compute_90"], (8, 6), True),
+        (["sm_90a"], (9, 0), True),  # arch-specific: exactly that card
+        (["sm_90a"], (10, 0), False),
+        (["compute_90a"], (10, 0), False),
+        (["sm_100f"], (10, 3), True),  # family-specific: the same major
+    ],
+)
+def test_which_cards_a_wheels_code_runs_on(arch_list, capability, runs):
+    assert runs_on(arch_list, *capability) is runs
+
+
+def test_a_build_that_lists_no_architectures_is_left_to_try(monkeypatch):
+    fake_cards(monkeypatch, [(6, 1)], arch_list=[])
+    assert resolve_device("cuda") == torch.device("cuda", 0)
 
 
 def test_cuda_n_is_made_the_current_device_and_keeps_its_index(two_gpus):
@@ -82,6 +133,18 @@ def backend_flags(monkeypatch):
     torch.use_deterministic_algorithms(False)
 
 
+def test_cublas_gets_its_fixed_workspace_if_cuda_has_not_started(backend_flags, monkeypatch, caplog):
+    """Code that calls configure_backends directly still gets the setting, with a warning where CUDA
+    started without it (too late for cuBLAS); a value the user set stays."""
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    configure_backends(torch.device("cuda", 0), deterministic=True)
+    assert "CUBLAS_WORKSPACE_CONFIG" in caplog.text and "may still vary" in caplog.text
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
+    caplog.clear()
+    configure_backends(torch.device("cuda", 0), deterministic=True)
+    assert device_module.os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8" and caplog.text == ""
+
+
 def test_deterministic_turns_off_benchmark_and_tf32(backend_flags):
     configure_backends(torch.device("cuda", 0), deterministic=True)
     cudnn = torch.backends.cudnn
@@ -116,8 +179,7 @@ def test_auto_prefers_cuda_then_mps_then_cpu(monkeypatch):
     assert resolve_device("auto") == torch.device("cpu")
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
     assert resolve_device("auto") == torch.device("mps")
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    fake_cards(monkeypatch, [(9, 0)])
     assert resolve_device("auto") == torch.device("cuda", 0)
 
 

@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from pipeline.dreamer.dreamer import Dreamer, Network
+from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.load import random_features
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.settings import DreamParams
-from pipeline.dreamer.vgg import FeatureTaps, vgg19_taps
-from pipeline.dreamer.weights import random_features
+from pipeline.dreamer.vgg import FeatureTaps
 
 
 class _OutOfMemoryAbove:
@@ -55,3 +56,23 @@ def test_other_runtime_errors_are_not_retried(taps):
             np.zeros((32, 32, 3), np.float32), {"conv2_1": 1.0}, DreamParams(octaves=1, steps=1), 0
         )
     assert broken.refused == 1
+
+
+@pytest.mark.parametrize("network, layer", [("googlenet", "conv3"), ("inception_v3", "Conv2d_4a_3x3")])
+def test_the_out_of_memory_retry_tiles_inception_v3_and_googlenet_exactly(network, layer):
+    """The fallback shrinks tiles on a 16 px grid whatever the network: each network's windows start on
+    its own output grid (dreamer/tiles.py), so the retried frame is the same. (A window is the tile plus
+    a receptive field each side, so tiling saves memory only where the frame is several fields wide:
+    layers with fields of 20-24 px here, on a 128x160 frame.)"""
+    from pipeline.dreamer.networks import NETWORKS
+
+    plan = NETWORKS[network]
+    taps = FeatureTaps(random_features(0, network)[: plan.index(layer) + 1], plan)
+    frame = np.random.default_rng(0).random((128, 160, 3)).astype(np.float32)
+    params, weights = DreamParams(octaves=2, steps=2, jitter=4), {layer: 1.0}
+    whole = Dreamer(_network(taps), 0, 2_500_000).dream(frame, weights, params, 0)
+    limited = _OutOfMemoryAbove(taps, limit=128 * 160 // 2)
+    dreamer = Dreamer(_network(limited), 0, 2_500_000)
+    retried = dreamer.dream(frame, weights, params, 0)
+    assert limited.refused >= 1 and dreamer.tile_pixels == 128 * 160 // 4
+    assert torch.allclose(retried.image, whole.image, atol=2e-3)

@@ -8,10 +8,10 @@ import torch
 from pipeline.animation.dream_config import DreamConfig
 from pipeline.animation.schedule import LayerSchedule, LayerScheduleConfig, StageConfig
 from pipeline.dreamer.ascent import ascent_step, frame_generator
+from pipeline.dreamer.load import load_taps
 from pipeline.dreamer.objective import Objective, Term, guide_features, guide_similarity
 from pipeline.dreamer.pixels import PixelSpace
 from pipeline.dreamer.settings import DreamParams, ModelConfig
-from pipeline.dreamer.weights import load_taps
 from pipeline.run.frame_objectives import Steering
 from pipeline.sources.image import noise_image
 

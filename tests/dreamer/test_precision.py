@@ -4,9 +4,9 @@ import torch
 from pipeline.dreamer import precision
 from pipeline.dreamer.ascent import objective
 from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.load import random_features
 from pipeline.dreamer.precision import Autocast, cpu_has_native_bf16, resolve_precision
 from pipeline.dreamer.vgg import FeatureTaps
-from pipeline.dreamer.weights import random_features
 from pipeline.errors import UserError
 
 CPU = torch.device("cpu")
@@ -89,3 +89,25 @@ def test_mps_lower_precision_only_where_torch_and_macos_run_it(mac, torch_versio
         with pytest.raises(UserError, match=f"precision={name} on mps needs") as caught:
             resolve_precision(name, MPS)
         assert "\n" not in str(caught.value) and "fp32" in str(caught.value)
+
+
+@pytest.mark.parametrize("network, layer", [("inception_v3", "Mixed_6a"), ("googlenet", "inception4c")])
+def test_bf16_and_channels_last_work_for_inception_v3_and_googlenet(network, layer):
+    """Autocast and the channels_last layout reach every conv of every branch (torch.cat of channels_last
+    branches included): the bf16 input gradient points where fp32's does."""
+    from pipeline.dreamer.load import load_taps
+    from pipeline.dreamer.settings import ModelConfig
+
+    taps = load_taps(ModelConfig(name=network, weights="random"), 0, layer, CPU)
+    convs = [m for m in taps.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(m.weight.is_contiguous(memory_format=torch.channels_last) for m in convs)
+    image = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+
+    def gradient(features):
+        x = image.detach().clone().contiguous(memory_format=torch.channels_last).requires_grad_(True)
+        (grad,) = torch.autograd.grad(objective(x, features, {layer: 1.0}) * 4096, x)
+        return grad.flatten()
+
+    exact, low = gradient(Autocast(taps, CPU, torch.float32)), gradient(Autocast(taps, CPU, torch.bfloat16))
+    assert not torch.equal(exact, low) and low.isfinite().all()
+    assert torch.nn.functional.cosine_similarity(exact, low, dim=0) >= 0.95

@@ -3,9 +3,10 @@
 import pytest
 import torch
 
+from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.load import random_features
 from pipeline.dreamer.pyramid import check_pyramid, octave_sizes
-from pipeline.dreamer.vgg import FeatureTaps, vgg19_taps
-from pipeline.dreamer.weights import random_features
+from pipeline.dreamer.vgg import FeatureTaps
 from pipeline.errors import UserError
 
 

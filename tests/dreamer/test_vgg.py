@@ -2,8 +2,9 @@ import pytest
 import torch
 from torch import nn
 
-from pipeline.dreamer.layers import check_layer_name, conv_layer_names, deepest, vgg19_taps
-from pipeline.dreamer.vgg import FeatureTaps, build_vgg19_features, pools_before
+from pipeline.dreamer.layers import VGG19, conv_layer_names, vgg19_taps
+from pipeline.dreamer.networks import check_layer
+from pipeline.dreamer.vgg import FeatureTaps, build_vgg19_features
 from pipeline.errors import UserError
 
 
@@ -26,18 +27,18 @@ def test_every_conv_name_taps_the_relu_right_after_its_conv():
     ]
 
 
-def test_pools_before_and_deepest():
-    assert pools_before("conv1_1") == 0
-    assert pools_before("conv3_1") == 2
-    assert pools_before("conv5_4") == 4
+def test_strides_and_deepest():
+    assert VGG19.stride("conv1_1") == 1
+    assert VGG19.stride("conv3_1") == 4
+    assert VGG19.stride("conv5_4") == 16
     # poolN's own output is halved too: N pools shrink the image by the time it leaves poolN
-    assert [pools_before(f"pool{n}") for n in range(1, 6)] == [1, 2, 3, 4, 5]
-    assert deepest(["conv3_1", "conv5_2", "conv4_4"]) == "conv5_2"
+    assert [VGG19.stride(f"pool{n}") for n in range(1, 6)] == [2, 4, 8, 16, 32]
+    assert VGG19.deepest(["conv3_1", "conv5_2", "conv4_4"]) == "conv5_2"
 
 
 def test_unknown_layer_lists_the_valid_names():
     with pytest.raises(UserError) as caught:
-        check_layer_name("conv6_1", "layer_schedule.layer")
+        check_layer(VGG19, "conv6_1", "layer_schedule.layer")
     message = str(caught.value)
     assert "conv6_1" in message and "conv1_1" in message and "conv5_4" in message
     assert "\n" not in message

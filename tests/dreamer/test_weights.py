@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from pipeline.dreamer.layers import vgg19_taps
+from pipeline.dreamer.load import load_features, load_taps, random_features
 from pipeline.dreamer.settings import ModelConfig
 from pipeline.dreamer.vgg import build_vgg19_features
-from pipeline.dreamer.weights import load_features, load_taps, random_features
 from pipeline.errors import UserError
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.output.frames import read_png, save_png, write_atomically
+from pipeline.output.frames import encode_png, read_png, save_png, sync_files, write_atomically
+from pipeline.sources.image import to_uint8
 
 
 def test_a_frame_round_trips_through_png_at_8_bits_in_rgb_order(tmp_path):
@@ -35,3 +36,25 @@ def test_writes_replace_the_file_whole_and_leave_no_temporary(tmp_path, monkeypa
 def test_a_missing_png_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="missing or not a readable PNG"):
         read_png(tmp_path / "000007.png")
+
+
+def test_png_bytes_are_the_same_for_the_same_frame_and_decode_exactly(tmp_path):
+    """A resume rewrites frames byte for byte: the encoder's settings are fixed (stored, unfiltered)."""
+    frame = np.random.default_rng(1).random((9, 13, 3)).astype(np.float32)
+    first, second = encode_png(frame), encode_png(frame.copy())
+    assert first.tobytes() == second.tobytes()
+    save_png(tmp_path / "f.png", to_uint8(frame), sync=False)  # the 8-bit frame gives the same file
+    assert (tmp_path / "f.png").read_bytes() == first.tobytes()
+    assert np.array_equal(cv2.imread(str(tmp_path / "f.png"))[..., ::-1], to_uint8(frame))
+
+
+def test_an_unsynced_write_is_whole_on_disk_and_synced_later(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: synced.append(os.readlink(f"/proc/self/fd/{fd}")) or real_fsync(fd)
+    )
+    write_atomically(tmp_path / "a.bin", b"abc", sync=False)
+    assert (tmp_path / "a.bin").read_bytes() == b"abc" and synced == []
+    sync_files([tmp_path / "a.bin"])
+    assert synced == [str(tmp_path / "a.bin")]

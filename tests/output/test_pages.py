@@ -68,7 +68,8 @@ def _job(sweep: Path, num: int, overrides: list[str], files: list[str], error=No
         (job_dir / name).write_bytes(b"x")
     outputs = [job_dir / f for f in files if f.endswith(".mp4")]
     return SimpleNamespace(num=num, dir=job_dir, overrides=overrides, log=job_dir / "render.log",
-                           outputs=outputs, picture=None, error=error)  # fmt: skip
+                           outputs=outputs, picture=None, error=error, stopped=None, reason=None,
+                           resume=None)  # fmt: skip
 
 
 def test_every_link_of_a_sweep_page_reaches_its_file(tmp_path):

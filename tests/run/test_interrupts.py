@@ -63,3 +63,14 @@ def test_ctrl_c_while_the_video_is_finished_waits_for_a_whole_mp4(tiny_config, t
     assert stopped.value.complete and stopped.value.exit_code == 130
     assert probe(tmp_path / "dream.mp4")["frames"] == 2
     assert not list(tmp_path.glob("*.partial.mp4"))
+
+
+def test_slurms_time_limit_warning_lets_the_frame_finish_and_the_limit_itself_stops_it():
+    """SIGUSR2 (minutes ahead of the limit): the frame in flight is finished, exit 140. A SIGTERM after
+    it (the limit) stops between steps; a further one stops at once."""
+    with StopRequest() as stop, pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGUSR2)
+        assert stop.requested == signal.SIGUSR2 and not stop.should_stop() and stop.exit_code == 140
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.should_stop() and stop.exit_code == 140
+        os.kill(os.getpid(), signal.SIGTERM)

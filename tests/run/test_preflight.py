@@ -68,3 +68,26 @@ def fail_untiled(monkeypatch, module, message: str) -> list[int]:
 
     monkeypatch.setattr(module, "dream", dream_that_fails_untiled)
     return budgets
+
+
+def test_low_precision_activations_are_counted_at_two_bytes(monkeypatch):
+    """Under bf16/fp16 autocast the pass needs half of fp32's memory: a frame that fits in bf16 is not
+    refused as if it were fp32 (the estimate counted 4 bytes a value whatever the precision)."""
+    assert activation_bytes(16, 16, "conv1_1", torch.bfloat16) == 2 * 64 * 16 * 16 * 2
+    for low in (torch.bfloat16, torch.float16):
+        assert 2 * activation_bytes(640, 480, "conv4_2", low) == activation_bytes(640, 480, "conv4_2")
+    fp32 = activation_bytes(1080, 1920, "conv4_2") + 256 * 2**20
+    monkeypatch.setattr(preflight, "available_memory", lambda device: int(fp32 * 0.7))
+    check_memory(1080, 1920, "conv4_2", 10**9, 1024, 88, CPU, torch.bfloat16)  # untiled: fits in bf16
+    with pytest.raises(UserError, match="in float32 needs about"):
+        check_memory(1080, 1920, "conv4_2", 10**9, 1024, 88, CPU, torch.float32)
+
+
+def test_the_render_checks_memory_in_the_precision_it_dreams_in(monkeypatch, tiny_config):
+    import pipeline.run.setup as setup
+
+    seen = []
+    monkeypatch.setattr(setup, "check_memory", lambda *args: seen.append(args[-1]))
+    setup.check_dreamer(tiny_config("precision=bf16", "device=cpu"), 48, 64, "conv3_1", 2)
+    setup.check_dreamer(tiny_config("device=cpu"), 48, 64, "conv3_1", 2)  # TINY pins fp32
+    assert seen == [torch.bfloat16, torch.float32]

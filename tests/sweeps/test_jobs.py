@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.sweeps.jobs import FAILED, failure_line, find_jobs, read_job, record_failure
+from pipeline.sweeps.jobs import FAILED, failure_line, find_jobs, read_job, record_failure, run_job
 
 
 def _job(folder: Path, num: int, overrides: list[str], name: str = "render") -> Path:
@@ -69,3 +69,18 @@ def test_in_a_multirun_a_failure_is_written_down_and_the_sweep_goes_on(tmp_path,
     monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: _Multirun()))
     assert record_failure(tmp_path / "job", error) is True
     assert (tmp_path / "job" / FAILED).read_text() == failure_line(error) + "\n"
+
+
+def test_every_job_sets_cublas_s_workspace_before_its_work(tmp_path, monkeypatch):
+    """A sweep's jobs can share one process: a first job with deterministic=false must not start CUDA
+    without the setting a later deterministic job needs (cuBLAS reads it once). A user's value stays."""
+    import logging
+    import os
+
+    seen = []
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    for _ in range(2):  # two jobs, one process
+        run_job(lambda: seen.append(os.environ.get("CUBLAS_WORKSPACE_CONFIG")), tmp_path, logging.getLogger())
+    monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
+    run_job(lambda: seen.append(os.environ.get("CUBLAS_WORKSPACE_CONFIG")), tmp_path, logging.getLogger())
+    assert seen == [":4096:8", ":4096:8", ":16:8"]

@@ -133,14 +133,16 @@ def test_a_single_run_reports_errors_itself(tmp_path, monkeypatch):
     assert not (tmp_path / jobs.FAILED).exists()
 
 
-def test_the_slurm_launcher_config_composes():
+@pytest.mark.parametrize("preset, gpus", [("slurm", None), ("slurm_gpu", 1)])
+def test_the_slurm_launcher_presets_compose_and_fit_a_small_node(preset, gpus):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = compose(config_name="render", overrides=["hydra/launcher=slurm"], return_hydra_config=True)
+        cfg = compose(config_name="render", overrides=[f"hydra/launcher={preset}"], return_hydra_config=True)
     launcher = cfg.hydra.launcher
-    assert launcher._target_.endswith("SlurmLauncher")
-    assert (launcher.gpus_per_node, launcher.cpus_per_task, launcher.mem_gb) == (1, 8, 32)
+    assert launcher._target_ == "hydra_plugins.pipeline_launcher.slurm.PipelineSlurmLauncher"
+    assert (launcher.gpus_per_node, launcher.cpus_per_task, launcher.mem_gb) == (gpus, 2, 8)
+    assert launcher.max_num_timeout > 0  # the time limit requeues (tests/sweeps/test_slurm.py)
 
 
 def test_a_stop_during_a_finished_jobs_encode_stops_the_sweep_without_marking_the_job(

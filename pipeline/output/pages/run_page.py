@@ -13,6 +13,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from pipeline.cli.quoting import resume_command
 from pipeline.output.manifest import MANIFEST, read_manifest
 from pipeline.output.pages.manifest_plots import manifest_plots
 from pipeline.output.pages.page import document, esc, href, link, write_page
@@ -53,7 +54,7 @@ class RunPage:
     def html(self, done: int | None = None, error: BaseException | None = None) -> str:
         records = read_manifest(self.run_dir)
         state, status = self._status(done, error, len(records))
-        resume = f"python -m pipeline.render resume={self.run_dir}"
+        resume = resume_command(self.run_dir)  # quoted: sweep job folders hold `=` and `,`
         how = f"<p>continue with <code>{esc(resume)}</code></p>" if state == "interrupted" else ""
         body = [
             f'<h1>{esc(self.run_dir.name)}</h1><p class="status {state}">{esc(status)}</p>{how}',

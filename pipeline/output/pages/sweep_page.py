@@ -23,6 +23,13 @@ class JobOnDisk(Protocol):  # pipeline.sweeps.jobs.Job, described here so output
     outputs: list[Path]
     picture: Path | None
     error: str | None
+    stopped: str | None  # "interrupted", "not run", "killed", "timed out"; None: finished or failed
+    reason: str | None  # a killed or timed-out job's one line
+    resume: str | None  # the command that continues it
+
+
+def status_of(job: JobOnDisk) -> str:
+    return "failed" if job.error else job.stopped or "ok"
 
 
 def write_sweep_page(sweep_dir: Path, jobs: Sequence[JobOnDisk], shared: list[str]) -> Path:
@@ -36,7 +43,15 @@ def write_sweep_page(sweep_dir: Path, jobs: Sequence[JobOnDisk], shared: list[st
     others = [sweep_dir / name for name in ("contact_sheet.jpg", "index.md") if (sweep_dir / name).is_file()]
     head.append('<p class="links">' + "".join(link(p, sweep_dir) for p in others) + "</p>")
     tiles = [_tile(job, v, sweep_dir) for job, v in zip(jobs, values)]
-    body = "\n".join([*head, _controls(keys, values), '<main id="jobs">', *tiles, "</main>"])
+    body = "\n".join(
+        [
+            *head,
+            _controls(keys, values, sorted({"ok", "failed", *map(status_of, jobs)})),
+            '<main id="jobs">',
+            *tiles,
+            "</main>",
+        ]
+    )
     return write_page(sweep_dir, document(f"Sweep: {len(jobs)} jobs", body, SCRIPT.read_text()))
 
 
@@ -46,7 +61,7 @@ def _values(job: JobOnDisk, shared: list[str]) -> dict[str, str]:
     return {key: value for key, _, value in pairs}
 
 
-def _controls(keys: list[str], values: list[dict[str, str]]) -> str:
+def _controls(keys: list[str], values: list[dict[str, str]], statuses: list[str]) -> str:
     sort = "".join(f'<option value="{esc(k)}">{esc(k)}</option>' for k in [*keys, "status"])
     filters = [_filter(key, sorted({v.get(key, "") for v in values})) for key in keys]
     return (
@@ -54,7 +69,7 @@ def _controls(keys: list[str], values: list[dict[str, str]]) -> str:
         'Restart all</button><button id="playpause">Pause all</button>'
         f'<label>sort by <select id="sort"><option value="">job number</option>{sort}</select></label>'
         + "".join(filters)
-        + _filter("status", ["ok", "failed"])
+        + _filter("status", statuses)
         + '<span id="shown" class="dim"></span></nav>'
     )
 
@@ -68,14 +83,18 @@ def _filter(key: str, choices: list[str]) -> str:
 
 
 def _tile(job: JobOnDisk, values: dict[str, str], sweep_dir: Path) -> str:
-    status = "failed" if job.error else "ok"
+    status = status_of(job)
     overrides = "".join(f"<li><code>{esc(k)}={esc(v)}</code></li>" for k, v in values.items())
     reason = f'<p class="reason">FAILED: {esc(job.error)}</p>' if job.error else ""
-    data = esc(json.dumps(values))
+    if job.reason:
+        reason = f'<p class="reason">{esc(status.upper())}: {esc(job.reason)}</p>'
+    if job.resume:
+        reason += f'<p class="resume">continue with <code>{esc(job.resume)}</code></p>'
+    data, css = esc(json.dumps(values)), status.replace(" ", "-")
     return (
-        f'<article class="job {status}" data-num="{job.num}" data-status="{status}" data-values="{data}">'
+        f'<article class="job {css}" data-num="{job.num}" data-status="{esc(status)}" data-values="{data}">'
         f'<div class="media">{_media(job, sweep_dir)}</div>'
-        f'<h3><span>#{job.num}</span><span class="{status}">{status}</span></h3>'
+        f'<h3><span>#{job.num}</span><span class="{css}">{esc(status)}</span></h3>'
         f'<ul class="overrides">{overrides or "<li class=dim>defaults</li>"}</ul>{reason}'
         f'<p class="links">{_links(job, sweep_dir)}</p></article>'
     )
