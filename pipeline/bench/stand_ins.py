@@ -56,7 +56,7 @@ class StandIn(Renderer):
 
     def dream(self, frame: np.ndarray, index: int) -> DreamedFrame:
         started, t = time.perf_counter(), index / self.plan.fps
-        params = self.cfg.dream.at(t, first_frame=index == 0, signals=self.signals)
+        params = self.cfg.dream.at(t, first_frame=index == 0, curves=self.curves)
         facts = {"objective_start": 0.0, "objective_end": 0.0}
         record = frame_record(index, t, self.schedule.weights_at(index), self.camera.values_at(t), params,
                               facts, started)  # fmt: skip

@@ -73,14 +73,14 @@ def fail_untiled(monkeypatch, module, message: str) -> list[int]:
 def test_low_precision_activations_are_counted_at_two_bytes(monkeypatch):
     """Under bf16/fp16 autocast the pass needs half of fp32's memory: a frame that fits in bf16 is not
     refused as if it were fp32 (the estimate counted 4 bytes a value whatever the precision)."""
-    assert activation_bytes(16, 16, "conv1_1", torch.bfloat16) == 2 * 64 * 16 * 16 * 2
+    assert activation_bytes(16, 16, "conv1_1", dtype=torch.bfloat16) == 2 * 64 * 16 * 16 * 2
     for low in (torch.bfloat16, torch.float16):
-        assert 2 * activation_bytes(640, 480, "conv4_2", low) == activation_bytes(640, 480, "conv4_2")
+        assert 2 * activation_bytes(640, 480, "conv4_2", dtype=low) == activation_bytes(640, 480, "conv4_2")
     fp32 = activation_bytes(1080, 1920, "conv4_2") + 256 * 2**20
     monkeypatch.setattr(preflight, "available_memory", lambda device: int(fp32 * 0.7))
-    check_memory(1080, 1920, "conv4_2", 10**9, 1024, 88, CPU, torch.bfloat16)  # untiled: fits in bf16
+    check_memory(1080, 1920, "conv4_2", 10**9, 1024, 88, CPU, dtype=torch.bfloat16)  # untiled: fits in bf16
     with pytest.raises(UserError, match="in float32 needs about"):
-        check_memory(1080, 1920, "conv4_2", 10**9, 1024, 88, CPU, torch.float32)
+        check_memory(1080, 1920, "conv4_2", 10**9, 1024, 88, CPU, dtype=torch.float32)
 
 
 def test_the_render_checks_memory_in_the_precision_it_dreams_in(monkeypatch, tiny_config):
