@@ -48,7 +48,9 @@ def test_a_wheel_has_every_subpackage_and_the_configs_and_renders(tmp_path):
     packages = {p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("__init__.py")}
     configs = {p.relative_to(ROOT).as_posix() for p in (PACKAGE / "conf").rglob("*.yaml")}
     assets = {p.relative_to(ROOT).as_posix() for p in (PACKAGE / "output/pages").glob("*.[cj]s*")}
-    assert len(packages) == 8 and len(configs) >= 17 and len(assets) == 2  # 8: output/pages/ too
+    assert (
+        len(packages) == 11 and len(configs) >= 17 and len(assets) == 2
+    )  # 11: output/pages/, api/, bench/, cli/ too
     plugin = {p.relative_to(ROOT).as_posix() for p in PLUGIN.glob("*.py")}
     assert packages | configs | assets | plugin <= names, sorted(
         (packages | configs | assets | plugin) - names
