@@ -71,7 +71,7 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
                 )
                 try:
                     with _closing(feed, sink), progress_bar(start, frames) as progress:
-                        end = dream_frames(renderer, feed, sink, stop.should_stop, progress)
+                        end = dream_frames(renderer, feed, sink, stop.stop_after_frame, progress)
                 except BaseException as error:
                     renderer.page.write(error=error)  # index.html says why it stopped
                     raise

@@ -93,7 +93,9 @@ def run_video(
         _, feed = renderer.feed()
         sink = Measured(renderer, keep)
         started = time.perf_counter()
-        dream_frames(renderer, feed, sink, should_stop=lambda: False, progress=lambda index, summary: None)
+        dream_frames(
+            renderer, feed, sink, stop_after_frame=lambda: False, progress=lambda index, summary: None
+        )
         seconds = time.perf_counter() - started - sink.seconds
         feed.close()
     smooth = summarise(sink.residuals, sink.dreamed) if sink.residuals else None

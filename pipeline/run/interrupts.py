@@ -51,6 +51,11 @@ class StopRequest:
         """Cheap enough to call between gradient steps: the dreamer knows nothing of signals."""
         return self.abandon_frame
 
+    def stop_after_frame(self) -> bool:
+        """Asked by the loop once a frame is written: any request ends the render there (SIGUSR2 too,
+        whose frame was let finish)."""
+        return self.requested is not None
+
     def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():  # signals only reach the main thread
             for signum in SIGNALS:

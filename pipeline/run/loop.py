@@ -40,8 +40,10 @@ class LoopEnd:
     reason: UserError | None = None  # CLIP_ENDED: the one line that says where the clip ran out
 
 
-def dream_frames(renderer, feed, sink, should_stop: Callable[[], bool], progress) -> LoopEnd:
-    """Dream, write and feed back every frame the feed has left; the sink writes on its own thread."""
+def dream_frames(renderer, feed, sink, stop_after_frame: Callable[[], bool], progress) -> LoopEnd:
+    """Dream, write and feed back every frame the feed has left; the sink writes on its own thread.
+    `stop_after_frame` is asked after each written frame (the dreamer asks its own `should_stop` between
+    steps: a SIGUSR2 lets the frame finish, then ends the loop here)."""
     from pipeline.dreamer.ascent import DreamStopped
     from pipeline.sources.clip import ClipEnded
 
@@ -58,7 +60,7 @@ def dream_frames(renderer, feed, sink, should_stop: Callable[[], bool], progress
             record = _record(renderer, written, {**dreamed.record, **facts})
             sink.submit(written.index, written.image, written.keep, record)  # 5. write
             progress(written.index, _summary(record))
-            if should_stop():  # after this frame: a resume makes the rest again from the last checkpoint
+            if stop_after_frame():  # after this frame: a resume makes the rest again from the last checkpoint
                 return LoopEnd(Outcome.STOPPED)
     return LoopEnd(Outcome.FINISHED)
 

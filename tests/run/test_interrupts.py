@@ -74,3 +74,25 @@ def test_slurms_time_limit_warning_lets_the_frame_finish_and_the_limit_itself_st
         os.kill(os.getpid(), signal.SIGTERM)
         assert stop.should_stop() and stop.exit_code == 140
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_a_time_limit_warning_in_a_frame_ends_the_render_after_that_frame(tiny_config, tmp_path, monkeypatch):
+    """SIGUSR2 while frame 1 is dreamed: frame 1 is finished and written, then the loop ends (frames 2-3
+    are left to the requeued job); the render says it was stopped, not complete, with exit code 140."""
+    from pipeline.output.video import probe
+    from pipeline.render import Interrupted, render
+    from pipeline.run.renderer import Renderer
+
+    dream = Renderer.dream
+
+    def warned_in_frame_1(self, source, index):
+        if index == 1:
+            os.kill(os.getpid(), signal.SIGUSR2)
+        return dream(self, source, index)
+
+    monkeypatch.setattr(Renderer, "dream", warned_in_frame_1)
+    with pytest.raises(Interrupted) as stopped:
+        render(tiny_config("frames=4", "cadence=1"), tmp_path)
+    assert (stopped.value.exit_code, stopped.value.complete, stopped.value.frames_done) == (140, False, 2)
+    assert sorted(p.name for p in (tmp_path / "frames").glob("*.png")) == ["000000.png", "000001.png"]
+    assert probe(tmp_path / "dream.mp4")["frames"] == 2
