@@ -77,3 +77,40 @@ def test_channel_stills_make_one_labelled_tile_per_channel(tmp_path):
     assert all(f"conv2_1_c{c}: objective" in log for c in range(5))
     bad = run_stills(*STILLS_TINY, "layers=conv2_1", "channels=[3,128]", f"hydra.run.dir={tmp_path / 'bad'}")
     _assert_one_line_error(bad, "conv2_1", "0..127", "128")
+
+
+def test_stills_dream_towards_dream_guide_and_a_missing_guide_is_one_line(tmp_path, guide):
+    """Stills use `dream.*` as a video's first frame does, the guide included: the guided still differs
+    from the plain one and is closer to the guide's features (its log says how close); a missing guide
+    file is one line, exit 2, before anything is written."""
+    plain, guided = tmp_path / "plain", tmp_path / "guided"
+    for run_dir, extra in ((plain, []), (guided, [f"dream.guide={guide}", "dream.guide_weight=1.0"])):
+        result = run_stills(*STILLS_TINY, "layers=conv2_1", *extra, f"hydra.run.dir={run_dir}")
+        assert result.returncode == 0, result.stderr
+    from pipeline.output.frames import read_png
+
+    assert np.abs(read_png(plain / "conv2_1.png") - read_png(guided / "conv2_1.png")).mean() > 1e-3
+    assert "similarity to the guide" in (guided / "stills.log").read_text()
+    assert "similarity to the guide" not in (plain / "stills.log").read_text()
+    missing = tmp_path / "missing"
+    result = run_stills(*STILLS_TINY, f"dream.guide={tmp_path / 'nope.png'}", f"hydra.run.dir={missing}")
+    _assert_one_line_error(result, "nope.png")
+    assert result.returncode == 2 and not list(missing.glob("*.png"))
+
+
+def test_a_guide_changed_between_a_kill_and_its_resume_leaves_the_video_as_it_was(tmp_path, guide):
+    """The guide is pinned in state/ (like the colour reference): overwriting the guide file after the
+    kill does not change the frames the resume dreams."""
+    changing = tmp_path / "changing.png"
+    changing.write_bytes(guide.read_bytes())
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    assert run_cli(*_settings(changing), f"hydra.run.dir={whole}").returncode == 0
+    command = [sys.executable, "-m", "pipeline.render", *_settings(changing), f"hydra.run.dir={cut}"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _wait_for_frames(cut, 2, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    cv2.imwrite(str(changing), np.full((40, 40, 3), 255, np.uint8))  # another guide, same path
+    result = run_cli(f"resume={cut}")
+    assert result.returncode == 0, result.stderr
+    _assert_same_frames(whole, cut, 5)

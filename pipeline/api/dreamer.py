@@ -96,12 +96,17 @@ class Dreamer:
         """One dream per layer (or per channel of one layer, named "conv4_2_c12"), each from the same
         start and jitter, as `python -m pipeline.dream` writes them: {name: DreamImage}. The arguments
         are dream()'s (a layers dict's weights do not matter here: each layer dreams alone)."""
+        from pipeline.run.frame_objectives import single_image_objective
         from pipeline.run.stills import goals
 
         cfg, frame = self._prepare(image, layers, channels, settings)
         height, width = frame.shape[:2]
         self._kept.fit(cfg, height, width, cfg.deepest_layer())
-        todo = goals(cfg)
+        network = self._kept.network
+        todo = [  # each steered to dream.guide as the stills command's are
+            (name, single_image_objective(stage, cfg.dream, (width, height), network.taps, network.space))
+            for name, stage in goals(cfg)
+        ]
         total = len(todo) * cfg.dream.octaves * cfg.dream.at(0.0).steps
         with step_bar(total, "stills", self.quiet) as tick:
             return {name: picture(self._kept.dream(frame, goal, cfg, name, tick)) for name, goal in todo}

@@ -47,12 +47,10 @@ def objective(
 ) -> Any:
     """The dream's Objective: each layer's term (narrowed to `channels`, steered to `dream.guide`), built
     by the render's own code (a one-stage schedule), so a guide is read and matched exactly as there."""
-    from pipeline.animation.schedule import LayerSchedule, LayerScheduleConfig, StageConfig
-    from pipeline.run.frame_objectives import Steering
+    from pipeline.run.frame_objectives import single_image_objective
 
     stage: dict[str, Any] = dict(weights)
     if cfg.channel_list is not None:
         (name,) = cfg.layer_names  # the stills' settings allow channels with one layer only
         stage = {name: {"weight": weights[name], "channels": list(cfg.channel_list)}}
-    schedule = LayerSchedule(LayerScheduleConfig(stages=[StageConfig(at=0.0, layers=stage)]), 1.0, 1)
-    return Steering(schedule, cfg.dream, size).objective_at(0, taps, space)
+    return single_image_objective(stage, cfg.dream, size, taps, space)

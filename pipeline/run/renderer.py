@@ -6,6 +6,7 @@ and colour; nothing here knows the order of frames.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from pipeline.output.manifest import frame_record
 from pipeline.output.pages.run_page import RunPage
 from pipeline.output.previews import write_contact_sheet
 from pipeline.output.video import Mp4Writer
-from pipeline.run.frame_objectives import Steering
+from pipeline.run.frame_objectives import Steering, guide_similarity_of, read_guide
 from pipeline.run.music_setup import music_for_render, music_record
 from pipeline.run.plan import Plan
 from pipeline.run.preflight import check_disk
@@ -72,7 +73,7 @@ class Renderer:
         for note in cfg.dream.notes(self.curves):
             log.info("%s", note)
         self.schedule = LayerSchedule(cfg.layer_schedule, plan.fps, plan.frame_count, self.signals)
-        self.steering = Steering(self.schedule, cfg.dream, (plan.width, plan.height))  # reads guide images
+        self.steering = Steering(self.schedule, cfg.dream, (plan.width, plan.height), self._guide)
         self.camera = Camera(cfg.motion, plan.fps, plan.width, plan.height, self.curves)
         check_disk(out_dir, plan.frame_count, plan.width, plan.height)
         self.video_path = out_dir / cfg.video.filename
@@ -121,6 +122,17 @@ class Renderer:
         keep = lambda frame: save_state_array(self.out_dir, COLOUR_REFERENCE, frame)  # noqa: E731
         return ColourMatch(cfg, plan.fps, reference, keep, self.curves)
 
+    def _guide(self, path: str, size: tuple[int, int]) -> np.ndarray:
+        """A guide image as this render first read it: saved in state/ now, read back from there on a
+        resume, so a guide file changed between a kill and its resume does not change the rest of the video
+        (as the colour reference). A run from before guides were saved reads the file."""
+        name = "guide_" + hashlib.sha256(str(Path(path).absolute()).encode()).hexdigest()[:16]
+        saved = load_state_array(self.out_dir, name) if self.cfg.resume is not None else None
+        if saved is None or saved.shape[:2] != (size[1], size[0]):
+            saved = read_guide(path, size)
+            save_state_array(self.out_dir, name, saved)
+        return saved
+
     def encode_done_frames(self, video: Mp4Writer, start: int) -> None:
         """A resumed render re-encodes the frames already on disk (exact: they are the 8-bit frames)."""
         for index in range(start):
@@ -135,7 +147,7 @@ class Renderer:
         params = self.cfg.dream.at(t, first_frame=index == 0, curves=self.curves)
         dreamed = self.dreamer.dream(frame, goal, params, index)
         facts = {"objective_start": dreamed.objective_start, "objective_end": dreamed.objective_end}
-        similarity = self.steering.similarity(dreamed.image, goal, self.network.taps)
+        similarity = guide_similarity_of(dreamed.image, goal, self.network.taps)
         if similarity is not None:
             facts["guide_similarity"] = round(similarity, 6)
         record = frame_record(index, t, weights, self.camera.values_at(t), params, facts, started)

@@ -44,6 +44,7 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     from pipeline.dreamer.dreamer import Dreamer
     from pipeline.output.frames import save_png
     from pipeline.output.previews import captioned_grid, shrink
+    from pipeline.run.frame_objectives import guide_similarity_of, single_image_objective
     from pipeline.run.setup import check_dreamer, load_network
 
     frame = starting_image(cfg)
@@ -53,28 +54,33 @@ def dream_stills(cfg: StillsConfig, out_dir: Path) -> list[Path]:
     space, params = network.space, cfg.dream.at(0.0, first_frame=True)
     tile = min(640, max(320, width))  # grid tile width
     dreamer = Dreamer(network, cfg.seed, cfg.dream.tile_pixels)  # a layer out of memory lowers its budget
+    steered = [  # a missing guide file is one line here, before anything is dreamed or written
+        (name, single_image_objective(layers, cfg.dream, (width, height), network.taps, space))
+        for name, layers in goals(cfg)
+    ]
     out_dir.mkdir(parents=True, exist_ok=True)
     pictures, written = [(shrink(frame, tile), ["input"])], []
-    for name, goal in goals(cfg):
+    for name, goal in steered:
         started = time.perf_counter()
         result = dreamer.dream(frame, goal, params, 0, what=name)
         dreamed = space.decode(result.image)
         save_png(out_dir / f"{name}.png", dreamed)
         pictures.append((shrink(dreamed, tile), [name]))
         written.append(out_dir / f"{name}.png")
-        objective = f"{result.objective_start:.4g} -> {result.objective_end:.4g}"
-        log.info("%s: objective %s, %.2fs", name, objective, time.perf_counter() - started)
+        objective = f"objective {result.objective_start:.4g} -> {result.objective_end:.4g}"
+        if cfg.dream.guide is not None:
+            similarity = guide_similarity_of(result.image, goal, network.taps)
+            objective += f", similarity to the guide {similarity:.3f}"
+        log.info("%s: %s, %.2fs", name, objective, time.perf_counter() - started)
     written.append(captioned_grid(pictures, out_dir / "grid.jpg", width=tile))
     log.info("wrote %d stills (%dx%d) and %s", len(written) - 1, width, height, written[-1])
     return written
 
 
-def goals(cfg: StillsConfig) -> list:
-    """(still's name, what it dreams): each layer whole, or each channel of the one layer given
-    ("conv4_2_c12": what channel 12 of conv4_2 dreams)."""
-    from pipeline.dreamer.objective import Objective, Term
-
+def goals(cfg: StillsConfig) -> list[tuple[str, dict]]:
+    """(still's name, the layers it dreams): each layer whole, or each channel of the one layer given
+    ("conv4_2_c12": what channel 12 of conv4_2 dreams); `dream.guide` steers every one."""
     if cfg.channel_list is None:
         return [(layer, {layer: 1.0}) for layer in cfg.layer_names]
     layer = cfg.layer_names[0]
-    return [(f"{layer}_c{c}", Objective((Term(layer, 1.0, (c,)),))) for c in cfg.channel_list]
+    return [(f"{layer}_c{c}", {layer: {"weight": 1.0, "channels": [c]}}) for c in cfg.channel_list]
