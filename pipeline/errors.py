@@ -36,10 +36,13 @@ def one_line(text: BaseException | str | bytes, last: bool = False) -> str:
     return lines[-1] if last else " ".join(" ".join(lines).split())
 
 
+CONSOLE_SHOWS_IT = "console"  # a log record's extra: False keeps it off the console (printed there already)
+
+
 def report(error: BaseException | str, log: logging.Logger | None = None) -> NoReturn:
     """End a command on a mistake: `error: <one line>` on stderr (and in the run's log, if given), exit 2."""
     message = one_line(error)
-    if log is not None:
-        log.error("%s", message)
+    if log is not None:  # the log file keeps it; the console shows the `error:` line alone (run/console.py)
+        log.error("%s", message, extra={CONSOLE_SHOWS_IT: False})
     print(f"error: {message}", file=sys.stderr)
     sys.exit(EXIT_MISTAKE)

@@ -38,7 +38,7 @@ def _assert_one_line_error(result, *fragments):
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert len(lines) == 1, result.stderr
+    assert lines[0].removeprefix("error: ") not in result.stdout, "printed twice (a log line too)"
     assert "Traceback" not in result.stderr + result.stdout
     for fragment in fragments:
         assert fragment in lines[0]
@@ -123,3 +123,30 @@ def rendered_run(tmp_path_factory, name: str, *settings: str) -> Path:
     result = run_cli(*settings, f"hydra.run.dir={run_dir}")
     assert result.returncode == 0, result.stderr
     return run_dir
+
+
+def test_a_mistake_is_printed_once_and_kept_in_the_runs_log(tmp_path, capsys):
+    """report(): `error: ...` on stderr; its log record reaches the log file but not Hydra's console
+    handler (which carries run/console.py's filter), so the console shows the mistake once."""
+    import io
+    import logging
+
+    from pipeline.errors import UserError, report
+    from pipeline.run.console import PerFrameFilter
+
+    log, console = logging.getLogger("test.mistake"), io.StringIO()
+    to_console, to_file = logging.StreamHandler(console), logging.FileHandler(tmp_path / "render.log")
+    to_console.addFilter(PerFrameFilter())
+    for handler in (to_console, to_file):
+        log.addHandler(handler)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            report(UserError("width: must be even, got 63"), log)
+    finally:
+        for handler in (to_console, to_file):
+            log.removeHandler(handler)
+        to_file.close()
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == "error: width: must be even, got 63\n"
+    assert console.getvalue() == ""
+    assert "width: must be even, got 63" in (tmp_path / "render.log").read_text()

@@ -9,7 +9,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from pipeline.config import StillsConfig, resolve_layers
+from pipeline.config import StillsConfig, register_configs, resolve_layers
 from pipeline.dreamer.layers import conv_layer_names
 from pipeline.errors import UserError
 from pipeline.output.frames import read_png
@@ -26,6 +26,12 @@ TINY = [
     "dream.steps=2",
     "dream.jitter=4",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _schemas():
+    """The typed schemas the stills config names (the CLI registers them at import; run alone, here)."""
+    register_configs()
 
 
 def run_stills(*args):
