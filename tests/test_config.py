@@ -1,10 +1,12 @@
 from pathlib import Path
 
 import pytest
+from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ValidationError
 
 from pipeline.animation.keyframes import parse_keyframes
+from pipeline.config import register_configs
 from pipeline.errors import UserError
 from tests.conftest import CONF_DIR, NETWORK_TINY, compose_config, network_of_preset
 
@@ -168,3 +170,17 @@ def test_schedule_channels_are_checked_against_the_networks_layer():
     LayerScheduleConfig(stages=[StageConfig(0.0, {"inception_4c:3,511": 1.0})]).check_layers(
         ModelConfig(name="googlenet")
     )
+
+
+@pytest.mark.parametrize("network, lr", [("vgg19", "0.09"), ("googlenet", "0.09"), ("inception_v3", "0.045")])
+def test_each_network_brings_its_own_step_size_and_the_command_line_still_wins(network, lr):
+    """model=inception_v3 sets dream.lr to the stand-in's measured 0.045 (docs/quality.md); dream.lr= on
+    the command line beats it, dream=full still clears the light frames, and the stills get it too."""
+    assert compose_config(*NETWORK_TINY[network]).dream.lr == lr
+    assert compose_config(*NETWORK_TINY[network], "dream.lr=0.2").dream.lr == "0.2"
+    full = compose_config(*NETWORK_TINY[network], "dream=full")
+    assert (full.dream.lr, full.dream.frame_lr, str(full.cadence)) == (lr, None, "1")
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        stills = compose(config_name="stills", overrides=[f"model={network}"])
+    assert stills.dream.lr == lr
