@@ -88,8 +88,10 @@ def run(args: list[str], doing: str) -> str:
 
 def count_frames(path: Path) -> int:
     """Frames in the first video stream, counted from packets (`-c copy`): exact for H.264, no decoding."""
-    out = run(["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-", "-progress", "pipe:1"],
-              f"read back {path}")  # fmt: skip
+    out = run(
+        ["-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-", "-progress", "pipe:1"],
+        f"read back {path}",
+    )
     counts = re.findall(r"^frame=(\d+)", out, re.MULTILINE)
     return int(counts[-1]) if counts else 0
 

@@ -22,8 +22,9 @@ class MusicConfig:
 
     def __post_init__(self) -> None:
         if not self.half_life > 0:
-            raise UserError(f"music.half_life must be a positive number of seconds (0.1 is snappy), "
-                            f"got {self.half_life}")  # fmt: skip
+            raise UserError(
+                f"music.half_life must be a positive number of seconds (0.1 is snappy), got {self.half_life}"
+            )
         if self.beats_per_bar < 1:
             raise UserError(
                 f"music.beats_per_bar must be 1 or more (4 for most music), got {self.beats_per_bar}"
@@ -44,8 +45,12 @@ def check_music_source(keys: dict[str, frozenset[str]], unit: str, has_sound: bo
     how = "set audio=path/to/track.wav (WAV, MP3, M4A or FLAC) or render a clip with sound"
     for key, needs in keys.items():
         name = sorted(needs)[0]
-        raise UserError(f"{key} uses {name}(t), which reads the soundtrack, but there is none: {how}, "
-                        f"or drop {name}() from {key}")  # fmt: skip
+        raise UserError(
+            f"{key} uses {name}(t), which reads the soundtrack, but there is none: {how}, "
+            f"or drop {name}() from {key}"
+        )
     if unit in BEAT_UNITS:
-        raise UserError(f"layer_schedule.unit={unit} counts the soundtrack's beats, but there is none: "
-                        f"{how}, or use layer_schedule.unit=seconds")  # fmt: skip
+        raise UserError(
+            f"layer_schedule.unit={unit} counts the soundtrack's beats, but there is none: "
+            f"{how}, or use layer_schedule.unit=seconds"
+        )

@@ -60,8 +60,10 @@ def read_entries(layers: dict[str, Any], where: str) -> list[LayerEntry]:
     for key, value in layers.items():
         name, colon, listed = str(key).partition(":")
         if colon and not listed.strip():  # "conv3_1:" is a list left empty, not the whole layer
-            raise UserError(f'{where}.{key}: the channel list after ":" holds no channels; name them, '
-                            f'as in "{name}:12,97", or write {name} for the whole layer')  # fmt: skip
+            raise UserError(
+                f'{where}.{key}: the channel list after ":" holds no channels; name them, '
+                f'as in "{name}:12,97", or write {name} for the whole layer'
+            )
         channels = parse_channels(listed, f"{where}.{key}") if listed else None
         weight = value
         if isinstance(value, dict):

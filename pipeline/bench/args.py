@@ -22,6 +22,13 @@ class OneLineParser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def command_parser(prog: str, description: str) -> OneLineParser:
+    """A bench command's parser: its module docstring as the help text, kept as written."""
+    return OneLineParser(
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
 MOST = {"width": 16384, "height": 16384, "peak_size": 4096, "repeats": 1000}  # far past any real use
 
 
@@ -53,9 +60,14 @@ def check_args(args: argparse.Namespace) -> None:
         )
     check_device_name(args.device)
     check_precision_name(args.precision)
-    DreamConfig(octaves=args.octaves, octave_scale=args.octave_scale, steps=str(args.steps),
-                frame_octaves=args.frame_octaves, frame_steps=str(args.frame_steps),
-                frame_lr=str(args.frame_lr))  # fmt: skip
+    DreamConfig(
+        octaves=args.octaves,
+        octave_scale=args.octave_scale,
+        steps=str(args.steps),
+        frame_octaves=args.frame_octaves,
+        frame_steps=str(args.frame_steps),
+        frame_lr=str(args.frame_lr),
+    )
     octaves = max(args.octaves, args.frame_octaves)
     for name in args.models:
         model = ModelConfig(name=name, weights=args.weights)
@@ -92,8 +104,12 @@ def parse_loop_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=240, help="frames per render")
     parser.add_argument("--cadences", default="6,1", help="cadences to run, comma-separated")
     parser.add_argument("--colours", default=",".join(LOOP_COLOURS), help="colour presets, comma-separated")
-    parser.add_argument("--encoder", default="both", choices=("both", "on", "off"),
-                        help="off: a stand-in that drops the bytes; on: real x264; both: each")  # fmt: skip
+    parser.add_argument(
+        "--encoder",
+        default="both",
+        choices=("both", "on", "off"),
+        help="off: a stand-in that drops the bytes; on: real x264; both: each",
+    )
     parser.add_argument("--dir", help="where the renders write (default: the system's temporary folder)")
     parser.add_argument("--json", type=Path, default=Path("bench_loop.json"))
     args = parser.parse_args(argv)

@@ -60,8 +60,10 @@ def colour_figures(overrides: list[str]) -> dict:
     audit = audit_colour(overrides)
     if audit["kept"] is not None:
         kept, median = 100 * audit["kept"], 100 * audit["median_frame"]
-        print(f"colour match keeps {kept:.1f}% of the dreams' objective gain "
-              f"(median frame {median:.1f}%, {audit['frames']} dreamed frames)")  # fmt: skip
+        print(
+            f"colour match keeps {kept:.1f}% of the dreams' objective gain "
+            f"(median frame {median:.1f}%, {audit['frames']} dreamed frames)"
+        )
     return {"colour_gain_kept": audit}
 
 

@@ -44,8 +44,14 @@ def run_once(overrides: list[str], encoder: bool, scratch: Path) -> dict:
         start, feed = renderer.feed()
         writer = TimedMp4 if encoder else NoEncoder
         with writer(renderer.video_path, plan.width, plan.height, plan.fps, cfg.video, clock=clock) as video:
-            sink = TimedSink(Path(out_dir), video, Manifest(Path(out_dir), start), cfg.preview_every,
-                             clock.wrap("preview", renderer.page.write), clock=clock)  # fmt: skip
+            sink = TimedSink(
+                Path(out_dir),
+                video,
+                Manifest(Path(out_dir), start),
+                cfg.preview_every,
+                clock.wrap("preview", renderer.page.write),
+                clock=clock,
+            )
             began, cpu = time.perf_counter(), time.process_time()
             try:
                 dream_frames(renderer, TimedFeed(feed, clock), sink, lambda: False, lambda i, s: None)
@@ -57,17 +63,32 @@ def run_once(overrides: list[str], encoder: bool, scratch: Path) -> dict:
             video.close()  # x264's lookahead is encoded here: part of its cost
             whole, cpu = time.perf_counter() - began, time.process_time() - cpu
     frames = video.frames_written
-    return {"frames": frames, "loop_s": looped, "whole_s": whole, "cpu_s": cpu,
-            "stage_ms": {name: 1e3 * s / frames for name, s in clock.seconds.items()}}  # fmt: skip
+    return {
+        "frames": frames,
+        "loop_s": looped,
+        "whole_s": whole,
+        "cpu_s": cpu,
+        "stage_ms": {name: 1e3 * s / frames for name, s in clock.seconds.items()},
+    }
 
 
 def settings(width: int, height: int, frames: int, cadence: int, colour: str, extra: list[str]) -> list[str]:
     """A zoom render at that size through the stand-in: one shallow layer (the network is built, never
     run), the CPU, the YouTube preset for the size; `extra` overrides come last."""
     preset = "youtube_720p" if height <= 720 else "youtube_1080p" if height <= 1080 else "youtube_4k"
-    return [f"width={width}", f"height={height}", f"frames={frames}", f"cadence={cadence}",
-            f"colour={colour}", "layer_schedule=single", "layer_schedule.layer=conv1_1", "device=cpu",
-            "precision=fp32", f"video={preset}", *extra]  # fmt: skip
+    return [
+        f"width={width}",
+        f"height={height}",
+        f"frames={frames}",
+        f"cadence={cadence}",
+        f"colour={colour}",
+        "layer_schedule=single",
+        "layer_schedule.layer=conv1_1",
+        "device=cpu",
+        "precision=fp32",
+        f"video={preset}",
+        *extra,
+    ]
 
 
 def cpu_name() -> str:
@@ -80,10 +101,17 @@ def cpu_name() -> str:
 
 def measure(args) -> dict:
     scratch = Path(args.dir) if args.dir else None
-    result = {"cpu": cpu_name(), "cores": os.cpu_count(), "load_before": os.getloadavg(),
-              "frames": args.frames, "runs": []}  # fmt: skip
-    print(f"loop benchmark: stand-in dream (identity), {result['cpu']}, {result['cores']} cores, "
-          f"load {_load(result['load_before'])}; ms per written frame")  # fmt: skip
+    result = {
+        "cpu": cpu_name(),
+        "cores": os.cpu_count(),
+        "load_before": os.getloadavg(),
+        "frames": args.frames,
+        "runs": [],
+    }
+    print(
+        f"loop benchmark: stand-in dream (identity), {result['cpu']}, {result['cores']} cores, "
+        f"load {_load(result['load_before'])}; ms per written frame"
+    )
     print(HEADER)
     for width, height in args.sizes:
         for cadence in args.cadences:
@@ -103,9 +131,18 @@ def measure(args) -> dict:
 
 # stage -> column: the loop's thread (warps, colour, its wait for the writer), the writer's (8-bit .. preview,
 # the x264 pipe), the checkpoint's own thread (its fsyncs)
-COLUMNS = {"warps": "warps", "colour": "colour", "writer wait": "wait", "8-bit": "8-bit", "png": "png",
-           "quality": "quality", "manifest": "manif.", "checkpoint": "ckpt", "preview": "preview",
-           "checkpoint thread": "ckpt-th"}  # fmt: skip
+COLUMNS = {
+    "warps": "warps",
+    "colour": "colour",
+    "writer wait": "wait",
+    "8-bit": "8-bit",
+    "png": "png",
+    "quality": "quality",
+    "manifest": "manif.",
+    "checkpoint": "ckpt",
+    "preview": "preview",
+    "checkpoint thread": "ckpt-th",
+}
 HEADER = (
     f"{'size':>9} {'cad':>3} {'colour':>9} | "
     + " ".join(f"{label:>7}" for label in COLUMNS.values())

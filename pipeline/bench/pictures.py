@@ -26,10 +26,9 @@ ZOOM = ["frames=48", "width=320", "height=180", "layer_schedule=single", "layer_
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    from pipeline.bench.args import OneLineParser
+    from pipeline.bench.args import command_parser
 
-    parser = OneLineParser(prog="python -m pipeline.bench --pictures", description=__doc__,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = command_parser("python -m pipeline.bench --pictures", __doc__)
     parser.add_argument("overrides", nargs="*", help="settings for both commands (dream.lr=0.05 ...)")
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
     parser.add_argument("--stills-width", type=int, default=320)
@@ -81,8 +80,10 @@ def main(argv: list[str] | None = None) -> list[Path]:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pictures-photo-") as folder:
         picture = photo(Path(folder), "astronaut")
-        written = [stills_grid(picture, args.stills_width, args.overrides, args.out / "stills_grid.jpg"),
-                   zoom_sheet(picture, args.overrides, args.out / "zoom_contact_sheet.jpg")]  # fmt: skip
+        written = [
+            stills_grid(picture, args.stills_width, args.overrides, args.out / "stills_grid.jpg"),
+            zoom_sheet(picture, args.overrides, args.out / "zoom_contact_sheet.jpg"),
+        ]
     for path in written:
         print(f"{path} ({path.stat().st_size / 1024:.0f} KB)")
     return written

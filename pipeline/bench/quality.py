@@ -28,10 +28,9 @@ NETWORK = ["model=inception_v3", "model.weights=standin"]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    from pipeline.bench.args import OneLineParser
+    from pipeline.bench.args import command_parser
 
-    parser = OneLineParser(prog="python -m pipeline.bench --quality", description=__doc__,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = command_parser("python -m pipeline.bench --quality", __doc__)
     parser.add_argument("overrides", nargs="*", help="render settings on top (dream.lr=0.05 cadence=4 ...)")
     parser.add_argument("--out", type=Path, default=Path("outputs/bench_quality"), help="sheets and JSON")
     parser.add_argument("--layer", default="mixed3", help="a layer of the stand-in's ImageNet part")
@@ -74,8 +73,15 @@ def main(argv: list[str] | None = None) -> dict:
     network = ["model.weights=random"] if args.random else NETWORK
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as folder:
         picture, guide = photo(Path(folder), "astronaut"), photo(Path(folder), "chelsea")
-        common = [*network, f"input={picture}", "layer_schedule=single", f"layer_schedule.layer={args.layer}",
-                  "motion=zoom", "contact_sheet=false", *args.overrides]  # fmt: skip
+        common = [
+            *network,
+            f"input={picture}",
+            "layer_schedule=single",
+            f"layer_schedule.layer={args.layer}",
+            "motion=zoom",
+            "contact_sheet=false",
+            *args.overrides,
+        ]
         at = lambda text: [f"width={size(text)[0]}", f"height={size(text)[1]}"]  # noqa: E731
         only, result = args.only.split(","), {"overrides": args.overrides, "layer": args.layer}
         result["network"] = "random" if args.random else "stand-in"
@@ -83,12 +89,14 @@ def main(argv: list[str] | None = None) -> dict:
             result["zoom"] = sections.zoom([*common, *at(args.zoom_size)], args.zoom_frames)
             result["zoom"]["size"] = args.zoom_size
         if "colour" in only:
-            result["colour"] = sections.colour([*common, *at(args.colour_size)], args.colour_frames,
-                                               args.coherence.split())  # fmt: skip
+            result["colour"] = sections.colour(
+                [*common, *at(args.colour_size)], args.colour_frames, args.coherence.split()
+            )
             result["colour"]["size"] = args.colour_size
         if "stills" in only:
-            result["stills"] = sections.stills([*common, *at(args.zoom_size)], picture, guide, args.layer,
-                                               args.channel, size(args.zoom_size))  # fmt: skip
+            result["stills"] = sections.stills(
+                [*common, *at(args.zoom_size)], picture, guide, args.layer, args.channel, size(args.zoom_size)
+            )
     report(result)
     write_sheets(result, args.out)
     (args.out / "quality.json").write_text(json.dumps(result, indent=2, default=_plain))

@@ -73,9 +73,14 @@ def stills(
 ) -> dict:
     """Frame 0 alone (a still) dreamed plainly, towards a guide, and on one channel: the guide similarity
     of each at `layer`, and each channel's gain (mean square activation, dreamed over photo)."""
-    runs = {name: run_video(compose_config([*base, "frames=1", *extra]), keep={0})
-            for name, extra in (("plain", []), ("guided", [f"dream.guide={guide_path}"]),
-                                ("channel", _one_channel(layer, channel)))}  # fmt: skip
+    runs = {
+        name: run_video(compose_config([*base, "frames=1", *extra]), keep={0})
+        for name, extra in (
+            ("plain", []),
+            ("guided", [f"dream.guide={guide_path}"]),
+            ("channel", _one_channel(layer, channel)),
+        )
+    }
     network = runs["plain"]["renderer"].network
     features = lambda frame: _activation(network, frame, layer)  # noqa: E731
     start = features(load_image(photo, *size))
@@ -106,5 +111,13 @@ def _captioned(run: dict, indices=None) -> list[tuple[np.ndarray, list[str]]]:
     """(frame, caption lines) for a contact sheet: index, dreamed or made between, its strength."""
     kept = run["kept"]
     indices = sorted(kept) if indices is None else indices
-    return [(kept[i], [f"#{i} {'dreamed' if run['dreamed_flags'][i] else 'between'}",
-                       f"strength {run['strengths'][i]:.3g}"]) for i in indices]  # fmt: skip
+    return [
+        (
+            kept[i],
+            [
+                f"#{i} {'dreamed' if run['dreamed_flags'][i] else 'between'}",
+                f"strength {run['strengths'][i]:.3g}",
+            ],
+        )
+        for i in indices
+    ]

@@ -6,13 +6,17 @@ from __future__ import annotations
 def report_side_by_side(runs: list[dict]) -> None:
     """One line per network, measured in this run: what `docs/networks.md` tabulates."""
     first = runs[0]
-    print(f"side by side, {first['width']}x{first['height']}, {first['octaves']} octaves x {first['steps']} "
-          f"steps, {first['precision']}, on {first['device']}:")  # fmt: skip
+    print(
+        f"side by side, {first['width']}x{first['height']}, {first['octaves']} octaves x {first['steps']} "
+        f"steps, {first['precision']}, on {first['device']}:"
+    )
     for r in runs:
         reference = f"  reference {r['reference_s']:7.2f} s/dream" if "reference_s" in r else ""
         work = f"{1000 * r['workload_tflop']:7.1f} GFLOP per dream"
-        print(f"  {r['model']:13s} {r['layer']:12s} {r['ours_s']:7.2f} s/dream  "
-              f"{r['ours_gflops']:6.0f} GFLOP/s  {work}{reference}")  # fmt: skip
+        print(
+            f"  {r['model']:13s} {r['layer']:12s} {r['ours_s']:7.2f} s/dream  "
+            f"{r['ours_gflops']:6.0f} GFLOP/s  {work}{reference}"
+        )
 
 
 def report(r: dict) -> None:

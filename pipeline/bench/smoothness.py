@@ -37,8 +37,11 @@ def local_jumps(residuals: list[float], dreamed: list[bool]) -> list[float]:
     for k in into_dream:
         span = k + 1 - previous_dream
         previous_dream = k + 1
-        near = [residuals[m] for m in range(max(0, k - span), min(len(residuals), k + span + 1))
-                if not dreamed[m + 1]]  # fmt: skip
+        near = [
+            residuals[m]
+            for m in range(max(0, k - span), min(len(residuals), k + span + 1))
+            if not dreamed[m + 1]
+        ]
         if near:
             jumps.append(residuals[k] / max(statistics.median(near), 1e-12))
     return jumps

@@ -58,8 +58,9 @@ class StandIn(Renderer):
         started, t = time.perf_counter(), index / self.plan.fps
         params = self.cfg.dream.at(t, first_frame=index == 0, curves=self.curves)
         facts = {"objective_start": 0.0, "objective_end": 0.0}
-        record = frame_record(index, t, self.schedule.weights_at(index), self.camera.values_at(t), params,
-                              facts, started)  # fmt: skip
+        record = frame_record(
+            index, t, self.schedule.weights_at(index), self.camera.values_at(t), params, facts, started
+        )
         return DreamedFrame(frame, record)
 
     def colour(self, frame: np.ndarray, index: int) -> np.ndarray:

@@ -11,7 +11,6 @@ of (a) relative to (b) (needs (b) in full). Smoothness: animation/smoothness.py.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from pipeline.bench.args import OneLineParser, check_json_path
+from pipeline.bench.args import check_json_path, command_parser
 from pipeline.bench.measure import timed
 from pipeline.bench.reference import reference_dream
 from pipeline.bench.smoothness import residual, summarise
@@ -152,10 +151,16 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
     ours = run_video(ours, keep={i - 1 for i in full_idx + ref_idx})
     per_second = {"ours": ours["seconds"] / frames * fps}
     print(f"(a) done: {per_second['ours']:.1f} s per second of video", file=sys.stderr, flush=True)
-    result = {"overrides": overrides, "width": ours_plan.width, "height": ours_plan.height, "fps": fps,
-              "frames": frames, "cadence": ours_cfg.cadence_for(clip=False),
-              "dreamed_frames": ours["dreamed"],
-              "smoothness_ours": ours["smoothness"]}  # fmt: skip
+    result = {
+        "overrides": overrides,
+        "width": ours_plan.width,
+        "height": ours_plan.height,
+        "fps": fps,
+        "frames": frames,
+        "cadence": ours_cfg.cadence_for(clip=False),
+        "dreamed_frames": ours["dreamed"],
+        "smoothness_ours": ours["smoothness"],
+    }
     if full_in_full:
         full = run_video(full_settings)
         per_second["full"] = full["seconds"] / frames * fps
@@ -187,9 +192,11 @@ def measure(overrides: list[str], full_frames: int, reference_frames: int) -> di
 
 
 def report(r: dict) -> None:
-    print(f"video {r['width']}x{r['height']} @ {r['fps']:g} fps, {r['frames']} frames, "
-          f"cadence {r['cadence']} ({r['dreamed_frames']} dreamed); "
-          f"overrides: {' '.join(r['overrides']) or '(none)'}")  # fmt: skip
+    print(
+        f"video {r['width']}x{r['height']} @ {r['fps']:g} fps, {r['frames']} frames, "
+        f"cadence {r['cadence']} ({r['dreamed_frames']} dreamed); "
+        f"overrides: {' '.join(r['overrides']) or '(none)'}"
+    )
     for name, value in r["seconds_per_video_second"].items():
         ratio = r["ratios"].get(f"ours/{name}")
         print(
@@ -198,24 +205,29 @@ def report(r: dict) -> None:
         )
     if "strength_kept" in r:
         kept, worst = 100 * r["strength_kept"], 100 * r["strength_kept_worst_frame"]
-        print(f"dream strength kept (objective on every output frame vs full dreams): {kept:.1f}% "
-              f"(worst frame {worst:.1f}%)")  # fmt: skip
+        print(
+            f"dream strength kept (objective on every output frame vs full dreams): {kept:.1f}% "
+            f"(worst frame {worst:.1f}%)"
+        )
     for name in ("ours", "full"):
         if s := r.get(f"smoothness_{name}"):
             if s["jump"] is None:
                 jump = "n/a (every frame dreamed)"
             else:
-                jump = (f"{s['local_jump']:.2f}x the in-betweens around it "
-                        f"({s['jump']:.2f}x the video's median, start-up transient included)")  # fmt: skip
-            print(f"smoothness {name}: residual mean {s['mean']:.4f}, worst {s['worst']:.4f}; "
-                  f"worst step into a dreamed frame {jump}")  # fmt: skip
+                jump = (
+                    f"{s['local_jump']:.2f}x the in-betweens around it "
+                    f"({s['jump']:.2f}x the video's median, start-up transient included)"
+                )
+            print(
+                f"smoothness {name}: residual mean {s['mean']:.4f}, worst {s['worst']:.4f}; "
+                f"worst step into a dreamed frame {jump}"
+            )
 
 
 def main(argv: list[str] | None = None, extra: Callable[[list[str]], dict] | None = None) -> dict:
     """Measure, print and write JSON; `extra(overrides)` adds (and prints) more figures before the JSON
     is written (bench_colour's audit)."""
-    parser = OneLineParser(prog="python -m pipeline.bench --video", description=__doc__,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = command_parser("python -m pipeline.bench --video", __doc__)
     parser.add_argument("overrides", nargs="*", help="render settings as key=value (width=320 cadence=2 ...)")
     parser.add_argument("--full-frames", type=int, default=0, help="0: full dreams on every frame")
     parser.add_argument(

@@ -123,8 +123,11 @@ def dream_octave(
     dreamed, values = _steps(start, features, layer_weights, cfg, generator, space, should_stop)
     exact = getattr(features, "full_precision", lambda: None)()
     if exact is not None and not bool(torch.stack(values).isfinite().all() & dreamed.isfinite().all()):
-        log.warning("non-finite objective at %dx%d in reduced precision: redoing the octave in fp32",
-                    start.shape[-1], start.shape[-2])  # fmt: skip
+        log.warning(
+            "non-finite objective at %dx%d in reduced precision: redoing the octave in fp32",
+            start.shape[-1],
+            start.shape[-2],
+        )
         generator.set_state(state)
         dreamed, values = _steps(start, exact, layer_weights, cfg, generator, space, should_stop)
     return dreamed, values

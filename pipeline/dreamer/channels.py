@@ -39,8 +39,10 @@ def _from_text(text: str, setting: str) -> list[int]:
         if end <= start:
             raise UserError(f"{setting}: {text!r} holds no channels; {EXAMPLES}")
         if end - start > MOST_CHANNELS:  # checked before the list is built (range(0,3000000000))
-            raise UserError(f"{setting}: {text!r} names {end - start} channels, at most {MOST_CHANNELS} "
-                            "(wider than any layer); name the ones to dream")  # fmt: skip
+            raise UserError(
+                f"{setting}: {text!r} names {end - start} channels, at most {MOST_CHANNELS} "
+                "(wider than any layer); name the ones to dream"
+            )
         return list(range(start, end))
     try:
         return [int(piece) for piece in text.split(",")]

@@ -123,8 +123,10 @@ def configure_backends(device: torch.device, deterministic: bool) -> None:
         # cuBLAS needs a fixed workspace to be deterministic, read when CUDA starts: a job sets it first
         # (dreamer/cuda_env.py); code that calls this directly gets it here, if CUDA has not started yet
         if torch.cuda.is_initialized():
-            log.warning("deterministic=true, but CUDA started without CUBLAS_WORKSPACE_CONFIG: cuBLAS "
-                        "results may still vary; set CUBLAS_WORKSPACE_CONFIG=%s before the process starts",
-                        CUBLAS_WORKSPACE)  # fmt: skip
+            log.warning(
+                "deterministic=true, but CUDA started without CUBLAS_WORKSPACE_CONFIG: cuBLAS "
+                "results may still vary; set CUBLAS_WORKSPACE_CONFIG=%s before the process starts",
+                CUBLAS_WORKSPACE,
+            )
         prepare_cuda_environment()
     torch.use_deterministic_algorithms(deterministic, warn_only=True)

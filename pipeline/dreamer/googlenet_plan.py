@@ -9,17 +9,19 @@ every max-pool rounds up (ceil_mode), so a last, partial window still counts.
 from __future__ import annotations
 
 from pipeline.dreamer.ops import Branches, Pointwise, Pool, conv
-from pipeline.dreamer.plan import NetworkPlan
+from pipeline.dreamer.plan import NetworkPlan, tap_indices
 
 
 def block(ch1x1: int, ch3x3red: int, ch3x3: int, ch5x5red: int, ch5x5: int, pool_proj: int) -> Branches:
     """torchvision's Inception(in_channels, ...) block, its arguments in the same order (less the input)."""
-    return Branches((
-        (conv(ch1x1, 1),),
-        (conv(ch3x3red, 1), conv(ch3x3, 3, padding=1)),
-        (conv(ch5x5red, 1), conv(ch5x5, 3, padding=1)),
-        (Pool("max", 3, 1, 1, ceil=True), conv(pool_proj, 1)),
-    ))  # fmt: skip
+    return Branches(
+        (
+            (conv(ch1x1, 1),),
+            (conv(ch3x3red, 1), conv(ch3x3, 3, padding=1)),
+            (conv(ch5x5red, 1), conv(ch5x5, 3, padding=1)),
+            (Pool("max", 3, 1, 1, ceil=True), conv(pool_proj, 1)),
+        )
+    )
 
 
 def reduce(kernel: int = 3) -> Pool:
@@ -49,16 +51,12 @@ LAYERS = tuple(name for name, _ in STAGES if name.startswith(("conv", "inception
 CAFFE = {
     f"inception_{name.removeprefix('inception')}": name for name in LAYERS if name.startswith("inception")
 }
-_INDEX = {name: index for index, (name, _) in enumerate(STAGES)}
 
 GOOGLENET = NetworkPlan(
     name="googlenet",
     title="GoogLeNet",
     stages=STAGES,
-    taps={
-        **{name: _INDEX[name] for name in LAYERS},
-        **{alias: _INDEX[name] for alias, name in CAFFE.items()},
-    },
+    taps=tap_indices(STAGES, LAYERS, CAFFE),
     layers=LAYERS,
     aliases="Caffe's inception_3a..inception_5b are aliases of inception3a..inception5b",
     stills=("inception3b", "inception4c", "inception4e"),

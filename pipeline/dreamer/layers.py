@@ -16,9 +16,28 @@ from pipeline.dreamer.plan import NetworkPlan
 POOL = "M"
 # Output channels of each conv, POOL for each max-pool, in order (the paper's table 1, column E).
 VGG19_PLAN: tuple[int | str, ...] = (
-    64, 64, POOL, 128, 128, POOL, 256, 256, 256, 256, POOL,
-    512, 512, 512, 512, POOL, 512, 512, 512, 512, POOL,
-)  # fmt: skip
+    64,
+    64,
+    POOL,
+    128,
+    128,
+    POOL,
+    256,
+    256,
+    256,
+    256,
+    POOL,
+    512,
+    512,
+    512,
+    512,
+    POOL,
+    512,
+    512,
+    512,
+    512,
+    POOL,
+)
 
 
 @cache

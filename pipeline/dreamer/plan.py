@@ -70,6 +70,15 @@ class NetworkPlan:
         return _count(self, name, height, width, ops.conv_flops)
 
 
+def tap_indices(stages, layers, aliases: Mapping[str, str]) -> dict[str, int]:
+    """{layer name or alias: the index of the stage whose output it is}, for a plan's `taps`."""
+    index = {name: position for position, (name, _) in enumerate(stages)}
+    return {
+        **{name: index[name] for name in layers},
+        **{alias: index[name] for alias, name in aliases.items()},
+    }
+
+
 @cache
 def _min_side(plan: NetworkPlan, name: str) -> int:
     path = plan.ops_to(name)

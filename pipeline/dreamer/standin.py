@@ -24,8 +24,14 @@ from pipeline.dreamer.standin_verify import standin_model, verify
 from pipeline.dreamer.weights import load_tensors
 from pipeline.errors import UserError
 
-__all__ = ["STANDIN_DEEPEST", "check_standin_layer", "keras_average_pools", "load_standin_state_dict",
-           "make_standin", "standin_path"]  # fmt: skip
+__all__ = [
+    "STANDIN_DEEPEST",
+    "check_standin_layer",
+    "keras_average_pools",
+    "load_standin_state_dict",
+    "make_standin",
+    "standin_path",
+]
 log = logging.getLogger(__name__)
 
 
@@ -45,8 +51,12 @@ def make_standin(force: bool = False) -> Path:
         state = convert_package(fetch_package(Path(folder)))
     difference = verify(standin_model(state))
     _save(state, path)
-    log.info("made the stand-in in %.1f s (largest difference from the reference %.2g): %s",
-             time.perf_counter() - started, difference, path)  # fmt: skip
+    log.info(
+        "made the stand-in in %.1f s (largest difference from the reference %.2g): %s",
+        time.perf_counter() - started,
+        difference,
+        path,
+    )
     return path
 
 

@@ -19,9 +19,21 @@ from pipeline.errors import UserError
 
 STANDIN_DEEPEST = "Mixed_6c"
 # torchvision Inception3's layers in forward order, up to and including STANDIN_DEEPEST
-STANDIN_LAYERS = ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1", "Conv2d_3b_1x1",
-                  "Conv2d_4a_3x3", "maxpool2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b",
-                  "Mixed_6c")  # fmt: skip
+STANDIN_LAYERS = (
+    "Conv2d_1a_3x3",
+    "Conv2d_2a_3x3",
+    "Conv2d_2b_3x3",
+    "maxpool1",
+    "Conv2d_3b_1x1",
+    "Conv2d_4a_3x3",
+    "maxpool2",
+    "Mixed_5b",
+    "Mixed_5c",
+    "Mixed_5d",
+    "Mixed_6a",
+    "Mixed_6b",
+    "Mixed_6c",
+)
 FINE_TUNED = ("Mixed_6d", "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool", "dropout", "fc")
 _KERAS_FINE_TUNED = re.compile(r"mixed([6-9]|10)(_\d+)?")  # mixed6 ... mixed10, mixed9_0, mixed9_1
 

@@ -40,8 +40,10 @@ def reference_images(names: list[str]) -> torch.Tensor:
     import cv2
     import skimage.data
 
-    pictures = [cv2.resize(getattr(skimage.data, name)(), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
-                for name in names]  # fmt: skip
+    pictures = [
+        cv2.resize(getattr(skimage.data, name)(), (SIZE, SIZE), interpolation=cv2.INTER_AREA)
+        for name in names
+    ]
     return torch.from_numpy(np.stack(pictures).astype(np.float32) / 255).permute(0, 3, 1, 2).contiguous()
 
 

@@ -55,9 +55,17 @@ def frame_record(
 ) -> dict:
     """One frame's line: what it was dreamed with (`params`: the frame's DreamParams), the objective
     `stats` the dream reported, and the seconds since `started` (a time.perf_counter() reading)."""
-    return {"index": index, "time": round(t, 6), "layers": layers, "motion": motion,
-            "octaves": params.octaves, "steps": params.steps, "lr": params.lr, **stats,
-            "dream_seconds": round(time.perf_counter() - started, 4)}  # fmt: skip
+    return {
+        "index": index,
+        "time": round(t, 6),
+        "layers": layers,
+        "motion": motion,
+        "octaves": params.octaves,
+        "steps": params.steps,
+        "lr": params.lr,
+        **stats,
+        "dream_seconds": round(time.perf_counter() - started, 4),
+    }
 
 
 def layer_caption(layers: dict[str, float]) -> str:

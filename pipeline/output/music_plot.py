@@ -13,9 +13,15 @@ from pipeline.output.frames import write_atomically
 PLOT = "audio_analysis.png"
 
 
-def plot_analysis(path: Path, times: Sequence[float], signals: dict[str, Sequence[float]],
-                  curves: dict[str, Sequence[float]], beats: Sequence[float], downbeats: Sequence[float],
-                  title: str) -> Path:  # fmt: skip
+def plot_analysis(
+    path: Path,
+    times: Sequence[float],
+    signals: dict[str, Sequence[float]],
+    curves: dict[str, Sequence[float]],
+    beats: Sequence[float],
+    downbeats: Sequence[float],
+    title: str,
+) -> Path:
     """One panel of the signals (0..1) and one per setting that reads them, each sampled at the video
     frames' `times` (s); thin lines mark the `beats`, thick ones the `downbeats` (first of each bar)."""
     try:

@@ -60,9 +60,28 @@ class SegmentWriter:
         `inputs`/`outputs` add more streams, such as the sound track, in the same step."""
         listing = self.folder / "list.txt"
         listing.write_text("".join(f"file '{segment.name}'\n" for segment in self.finished))
-        run(["-f", "concat", "-safe", "0", "-i", str(listing), *inputs, "-map", "0:v:0", "-c:v", "copy",
-             *outputs, "-movflags", "+faststart", "-f", "mp4", str(out)],
-            f"join {len(self.finished)} segment(s) into {out}; they stay in {self.folder}")  # fmt: skip
+        run(
+            [
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                *inputs,
+                "-map",
+                "0:v:0",
+                "-c:v",
+                "copy",
+                *outputs,
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+                str(out),
+            ],
+            f"join {len(self.finished)} segment(s) into {out}; they stay in {self.folder}",
+        )
 
     def remove(self) -> None:
         """Delete what this writer made; the folder too, if nothing else is in it."""
@@ -97,8 +116,9 @@ class Segment:
         self.path, self.frames = path, 0
         self.partial = path.with_name(f"{path.stem}.partial.mp4")
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the segment; closed on finish)
-        self.process = popen([*encode_args, "-f", "mp4", str(self.partial)], stdin=subprocess.PIPE,
-                             stderr=self.stderr)  # fmt: skip
+        self.process = popen(
+            [*encode_args, "-f", "mp4", str(self.partial)], stdin=subprocess.PIPE, stderr=self.stderr
+        )
 
     def write(self, data: bytes) -> None:
         try:

@@ -79,8 +79,10 @@ def _load(cache: Path, source: dict, fps: float, frame_count: int, resuming: boo
         assert isinstance(record, dict) and isinstance(record.get("loud"), list)
     except (OSError, ValueError, AssertionError) as error:
         if resuming:
-            raise UserError(f"{shell_path(cache)} is unreadable ({type(error).__name__}); delete it to "
-                            "analyse the soundtrack again") from None  # fmt: skip
+            raise UserError(
+                f"{shell_path(cache)} is unreadable ({type(error).__name__}); delete it to "
+                "analyse the soundtrack again"
+            ) from None
         return None
     if record.get("fps") != fps:
         return _refused(cache, "another frame rate") if resuming else None

@@ -39,8 +39,10 @@ def _plot(signals: MusicSignals, curves: dict, frames: int, path: Path) -> Path:
     lines = {f"{name}(t)": signals.levels[name] for name in LEVELS}
     lines["beat(t)"] = [signals.value("beat", t) for t in times]
     beats = signals.beats[signals.beats < frames / signals.fps]
-    title = (f"soundtrack: {signals.tempo:.1f} BPM, {len(signals.beats)} beats  (lines: beats, thick: "
-             f"first beat of a bar of {signals.beats_per_bar})")  # fmt: skip
+    title = (
+        f"soundtrack: {signals.tempo:.1f} BPM, {len(signals.beats)} beats  (lines: beats, thick: "
+        f"first beat of a bar of {signals.beats_per_bar})"
+    )
     values = {key: [curve(t) for t in times] for key, curve in curves.items()}
     return plot_analysis(path, times, lines, values, beats, beats[:: signals.beats_per_bar], title)
 

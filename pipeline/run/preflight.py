@@ -33,9 +33,16 @@ def activation_bytes(
 
 
 def check_memory(
-    height: int, width: int, layer: str, tile_pixels: int, tile: int, margin: int, device,
-    plan: NetworkPlan = VGG19, dtype: torch.dtype = torch.float32,
-) -> None:  # fmt: skip
+    height: int,
+    width: int,
+    layer: str,
+    tile_pixels: int,
+    tile: int,
+    margin: int,
+    device,
+    plan: NetworkPlan = VGG19,
+    dtype: torch.dtype = torch.float32,
+) -> None:
     """The largest pass a render will make (the full frame, or one tile's window), in the network's float
     type `dtype`, must fit in memory."""
     if height * width > tile_pixels:

@@ -164,8 +164,13 @@ class Renderer:
         """What the manifest says of a frame made between dreams (cadence): when, its layers, the camera,
         and the signals its settings read."""
         t = index / self.plan.fps
-        return {"index": index, "time": round(t, 6), "layers": self.schedule.weights_at(index),
-                "motion": self.camera.values_at(t), **music_record(self.signals, self.cfg, t)}  # fmt: skip
+        return {
+            "index": index,
+            "time": round(t, 6),
+            "layers": self.schedule.weights_at(index),
+            "motion": self.camera.values_at(t),
+            **music_record(self.signals, self.cfg, t),
+        }
 
     def finish(self, frames: int) -> None:
         if frames and self.cfg.contact_sheet:

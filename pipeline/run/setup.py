@@ -41,6 +41,11 @@ def load_network(cfg: DreamerConfig, device: torch.device, deepest: str) -> Netw
     dtype = resolve_precision(cfg.precision, device)
     taps = Autocast(load_taps(cfg.model, cfg.seed, deepest, device), device, dtype)
     configure_backends(device, cfg.deterministic)  # else cuDNN benchmark mode picks its fastest kernels
-    log.info("dreaming with %s on %s (%s), up to layer %s", cfg.model.network.title, device,
-             str(dtype).removeprefix("torch."), deepest)  # fmt: skip
+    log.info(
+        "dreaming with %s on %s (%s), up to layer %s",
+        cfg.model.network.title,
+        device,
+        str(dtype).removeprefix("torch."),
+        deepest,
+    )
     return Network(taps, PixelSpace.imagenet(device), device)

@@ -30,8 +30,10 @@ def decode_mono(path: Path) -> np.ndarray:
     samples = np.frombuffer(result.stdout, dtype="<f4")
     if result.returncode != 0 or samples.size == 0:
         reason = one_line(result.stderr, last=True) if result.returncode else "no sound in it"
-        raise UserError(f"audio: ffmpeg cannot read a sound track from {path} ({reason}); "
-                        "pass a WAV, MP3, M4A or FLAC file with sound")  # fmt: skip
+        raise UserError(
+            f"audio: ffmpeg cannot read a sound track from {path} ({reason}); "
+            "pass a WAV, MP3, M4A or FLAC file with sound"
+        )
     return samples
 
 

@@ -161,8 +161,20 @@ def read_job(job_dir: Path) -> Job:
         resume = resume_command(job_dir)
     log_path = job_dir / f"{name}.log"
     picture = _picture(job_dir)
-    return Job(int(num), job_dir, overrides, log_path, outputs, picture, error, stopped, code, reason,
-               requeues(job_dir), resume)  # fmt: skip
+    return Job(
+        int(num),
+        job_dir,
+        overrides,
+        log_path,
+        outputs,
+        picture,
+        error,
+        stopped,
+        code,
+        reason,
+        requeues(job_dir),
+        resume,
+    )
 
 
 def _ending(job_dir: Path) -> tuple[str | None, str | None, int, str | None]:

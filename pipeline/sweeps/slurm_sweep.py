@@ -28,8 +28,16 @@ from pipeline.sweeps.slurm_wait import wait_for
 log = logging.getLogger(__name__)
 # hydra-submitit-launcher's keys that submitit's AutoExecutor takes as they are; the others are SLURM's own
 # and take a `slurm_` prefix (submitit's documented interface), except the two the executor is made with.
-GENERIC = {"timeout_min", "mem_gb", "nodes", "tasks_per_node", "cpus_per_task", "gpus_per_node", "name",
-           "stderr_to_stdout"}  # fmt: skip
+GENERIC = {
+    "timeout_min",
+    "mem_gb",
+    "nodes",
+    "tasks_per_node",
+    "cpus_per_task",
+    "gpus_per_node",
+    "name",
+    "stderr_to_stdout",
+}
 MADE_WITH = {"submitit_folder", "max_num_timeout"}
 
 
@@ -58,8 +66,10 @@ def submit(launcher, job_overrides: Sequence[Sequence[str]], nums: list[int]) ->
     import submitit  # here: Hydra loads the launcher plugin at every start
 
     if shutil.which("sbatch") is None:
-        report("hydra/launcher=slurm: no SLURM here (no sbatch); start the sweep on the cluster's login "
-               "node, or try it on this machine with hydra/launcher=submitit_local")  # fmt: skip
+        report(
+            "hydra/launcher=slurm: no SLURM here (no sbatch); start the sweep on the cluster's login "
+            "node, or try it on this machine with hydra/launcher=submitit_local"
+        )
     params, state = launcher.params, Singleton.get_state()
     calls = [(list(o), "hydra.sweep.dir", n, f"job_id_for_{n}", state) for n, o in zip(nums, job_overrides)]
     try:

@@ -69,8 +69,13 @@ class _Watch:
 
     def _pending(self, i: int, reason: str) -> None:
         if reason not in ("", "None") and self.reasons.get(i) != reason:
-            log.info("job #%d (SLURM %s) is pending: %s%s", self.nums[i], self.job_ids[i], reason,
-                     pending_note(reason))  # fmt: skip
+            log.info(
+                "job #%d (SLURM %s) is pending: %s%s",
+                self.nums[i],
+                self.job_ids[i],
+                reason,
+                pending_note(reason),
+            )
         self.reasons[i] = reason
 
     def give_up(self, waiting: set[int]) -> set[int]:
@@ -79,8 +84,9 @@ class _Watch:
         gone = {i for i in waiting if now - self.left_queue.get(i, now) > RESULT_GRACE_S}
         for i in gone:
             self.lost[i] = final_state(self.job_ids[i])
-            log.warning("job #%d (SLURM %s) ended without a result: %s", self.nums[i], self.job_ids[i],
-                        self.lost[i])  # fmt: skip
+            log.warning(
+                "job #%d (SLURM %s) ended without a result: %s", self.nums[i], self.job_ids[i], self.lost[i]
+            )
         return gone
 
 

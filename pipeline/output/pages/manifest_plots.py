@@ -15,9 +15,15 @@ FIXED = {  # chart title -> the record fields it draws together (same unit)
     "Seconds per frame: dreaming, and writing on the writer thread": ("dream_seconds", "write_seconds"),
 }
 DREAM_KEYS = ("octaves", "steps", "lr")
-UNITS = {"zoom": "factor per second", "angle": "degrees per second", "shift_x": "frame widths per second",
-         "shift_y": "frame heights per second", "focus_x": "fraction of the width",
-         "focus_y": "fraction of the height", "lr": "normalised pixel units"}  # fmt: skip
+UNITS = {
+    "zoom": "factor per second",
+    "angle": "degrees per second",
+    "shift_x": "frame widths per second",
+    "shift_y": "frame heights per second",
+    "focus_x": "fraction of the width",
+    "focus_y": "fraction of the height",
+    "lr": "normalised pixel units",
+}
 SKIP = {"index", "time", "layers", "motion", *DREAM_KEYS, *(k for keys in FIXED.values() for k in keys)}
 
 

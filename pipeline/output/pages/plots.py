@@ -79,8 +79,10 @@ def line_chart(title: str, series: list[Series], x_label: str = "t (s)") -> str:
     markers = len(xs) <= MAX_MARKERS
     for colour, s in zip(_colours(len(series)), series):
         points = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in zip(s.xs, s.ys))
-        parts.append(f'<polyline class="line" data-series="{esc(s.name)}" points="{points}" '
-                     f'stroke="{colour}"><title>{esc(s.name)}</title></polyline>')  # fmt: skip
+        parts.append(
+            f'<polyline class="line" data-series="{esc(s.name)}" points="{points}" '
+            f'stroke="{colour}"><title>{esc(s.name)}</title></polyline>'
+        )
         if markers:
             parts += [
                 f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="2.2" fill="{colour}">'
@@ -91,8 +93,11 @@ def line_chart(title: str, series: list[Series], x_label: str = "t (s)") -> str:
         f'<span class="key"><i style="background:{c}"></i>{esc(s.name)}</span>'
         for c, s in zip(_colours(len(series)), series)
     )
-    svg = (f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{esc(title)}">'
-           + "".join(parts) + "</svg>")  # fmt: skip
+    svg = (
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{esc(title)}">'
+        + "".join(parts)
+        + "</svg>"
+    )
     return f'<figure class="plot"><figcaption><b>{esc(title)}</b> {keys}</figcaption>{svg}</figure>'
 
 

@@ -86,17 +86,29 @@ class RunPage:
         saying so."""
         video, preview = self.run_dir / self.video_name, self.run_dir / PREVIEW
         if state in ("finished", "interrupted") and video.is_file():
-            return (f'<video src="{esc(href(video, self.run_dir))}" controls muted loop autoplay '
-                    'playsinline preload="auto"></video>')  # fmt: skip
+            return (
+                f'<video src="{esc(href(video, self.run_dir))}" controls muted loop autoplay '
+                'playsinline preload="auto"></video>'
+            )
         if preview.is_file():
             last = f" (frame {records[-1]['index']})" if records and state != "finished" else ""
-            return (f'<div><img class="preview" src="{PREVIEW}" alt="latest preview">'
-                    f'<p class="note">no video yet: this is the latest preview{last}</p></div>')  # fmt: skip
+            return (
+                f'<div><img class="preview" src="{PREVIEW}" alt="latest preview">'
+                f'<p class="note">no video yet: this is the latest preview{last}</p></div>'
+            )
         return '<p class="note">no video and no preview yet</p>'
 
     def _files(self) -> str:
-        names = [self.video_name, "frames", MANIFEST, *sorted(p.name for p in self.run_dir.glob("*.log")),
-                 SHEET, PREVIEW, ".hydra/config.yaml", "plan.json"]  # fmt: skip
+        names = [
+            self.video_name,
+            "frames",
+            MANIFEST,
+            *sorted(p.name for p in self.run_dir.glob("*.log")),
+            SHEET,
+            PREVIEW,
+            ".hydra/config.yaml",
+            "plan.json",
+        ]
         links = [link(self.run_dir / name, self.run_dir) for name in names if (self.run_dir / name).exists()]
         return f'<h2>Files</h2><p class="links">{"".join(links)}</p>'
 

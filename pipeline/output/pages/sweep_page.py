@@ -104,8 +104,10 @@ def _media(job: JobOnDisk, sweep_dir: Path) -> str:
     """The video; a stills job's grid; else the latest preview (or middle frame), saying it is not a video."""
     video = next((p for p in job.outputs if p.suffix == ".mp4"), None)
     if video is not None:
-        return (f'<video src="{esc(href(video, sweep_dir))}" muted loop autoplay playsinline '
-                'preload="auto"></video>')  # fmt: skip
+        return (
+            f'<video src="{esc(href(video, sweep_dir))}" muted loop autoplay playsinline '
+            'preload="auto"></video>'
+        )
     grid = job.dir / "grid.jpg"
     if grid.is_file():
         return f'<img src="{esc(href(grid, sweep_dir))}" alt="stills grid">'
@@ -114,12 +116,19 @@ def _media(job: JobOnDisk, sweep_dir: Path) -> str:
     if still is None:
         return '<p class="missing">no video, no frames</p>'
     what = "latest preview" if still == preview else f"frame {still.stem}"
-    return (f'<img src="{esc(href(still, sweep_dir))}" alt="{what}">'
-            f'<p class="note missing-video">no video yet: showing its {what}</p>')  # fmt: skip
+    return (
+        f'<img src="{esc(href(still, sweep_dir))}" alt="{what}">'
+        f'<p class="note missing-video">no video yet: showing its {what}</p>'
+    )
 
 
 def _links(job: JobOnDisk, sweep_dir: Path) -> str:
-    paths = [*(p for p in job.outputs if p.suffix == ".mp4"), job.dir / "frames", job.log,
-             job.dir / ".hydra/config.yaml", job.dir / PAGE]  # fmt: skip
+    paths = [
+        *(p for p in job.outputs if p.suffix == ".mp4"),
+        job.dir / "frames",
+        job.log,
+        job.dir / ".hydra/config.yaml",
+        job.dir / PAGE,
+    ]
     names = {job.dir / ".hydra/config.yaml": "config", job.dir / PAGE: "run page"}
     return "".join(link(p, sweep_dir, names.get(p)) for p in paths if p.exists())
