@@ -37,7 +37,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--zoom-frames", type=int, default=48)
     parser.add_argument("--zoom-size", default="320x180", help="WIDTHxHEIGHT of the zoom comparison")
     parser.add_argument("--colour-frames", type=int, default=300)
-    parser.add_argument("--colour-size", default="160x90", help="WIDTHxHEIGHT of the colour comparison")
+    parser.add_argument("--colour-size", default="224x126", help="WIDTHxHEIGHT of the colour comparison")
     parser.add_argument("--coherence", default="colour=first_hsv", help="the colour settings compared")
     parser.add_argument("--channel", type=int, default=97, help="the channel of --layer the still dreams")
     parser.add_argument("--only", default="zoom,colour,stills", help="sections to run, comma-separated")
@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> dict:
         ]
         at = lambda text: [f"width={size(text)[0]}", f"height={size(text)[1]}"]  # noqa: E731
         only, result = args.only.split(","), {"overrides": args.overrides, "layer": args.layer}
+        sizes = {"zoom": args.zoom_size, "colour": args.colour_size, "stills": args.zoom_size}
+        check_settings([[*common, *at(sizes[name])] for name in only if name in sizes])
         result["network"] = "random" if args.random else "stand-in"
         if "zoom" in only:
             result["zoom"] = sections.zoom([*common, *at(args.zoom_size)], args.zoom_frames)
@@ -102,6 +104,20 @@ def main(argv: list[str] | None = None) -> dict:
     (args.out / "quality.json").write_text(json.dumps(result, indent=2, default=_plain))
     print(f"contact sheets and quality.json in {args.out}")
     return result
+
+
+def check_settings(sections: list[list[str]]) -> None:
+    """Every section's settings, checked before the first is measured: a pyramid too deep for a size
+    (the deepest layer's smallest input) is one line now, not after the zoom's minutes."""
+    from pipeline.bench.video import compose_config
+    from pipeline.dreamer.pyramid import check_pyramid
+
+    for overrides in sections:
+        cfg, plan = compose_config(overrides)
+        deepest, dream = cfg.layer_schedule.deepest_layer(), cfg.dream
+        check_pyramid(
+            plan.height, plan.width, dream.most_octaves, dream.octave_scale, deepest, cfg.model.network
+        )
 
 
 def _plain(value):

@@ -33,8 +33,12 @@ def test_quality_prints_the_table_and_writes_the_sheets(tmp_path):
 
 
 @pytest.mark.parametrize("args, fragment", [(["--zoom-size", "320by180"], "WIDTHxHEIGHT"),
-                                            (["--colour-frames", "1"], "--colour-frames")])  # fmt: skip
+                                            (["--colour-frames", "1"], "--colour-frames"),
+                                            (["--colour-size", "160x90"], "at least 118 px")])  # fmt: skip
 def test_mistakes_are_one_line(args, fragment):
+    """Before anything is measured: a colour size too small for the stand-in's mixed3 at 4 octaves
+    used to end the run after the zoom's minutes, with nothing printed."""
     result = _bench(*args)
     assert result.returncode == 2 and fragment in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stdout == ""
