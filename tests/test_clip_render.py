@@ -136,3 +136,22 @@ def test_a_clip_run_re_encoded_keeps_its_rate_frames_and_sound(sliding, tmp_path
     out = probe_clip(run_dir / "dream.mp4")
     assert (out.frames, out.fps, out.has_audio) == (12, Fraction(30000, 1001), True)
     assert audio_duration(run_dir / "dream.mp4") == pytest.approx(audio_duration(sliding), abs=0.04)
+
+
+def test_the_default_colour_coherence_keeps_a_zoom_in_frame_0s_colours_and_leaves_a_clip_alone(
+    sliding, tiny_config, tmp_path
+):
+    """colour=default (match=auto): a zoom render matches its dreams to frame 0 in LAB, 0.75 of the way
+    (its reference is saved for a resume and every dreamed frame records the strength); a clip's frames
+    each start from the clip, so nothing is matched there and no reference is kept."""
+    import json
+
+    zoom, clip = tmp_path / "zoom", tmp_path / "clip"
+    render(tiny_config("frames=3", "cadence=1"), zoom)
+    records = [json.loads(line) for line in (zoom / "frames.jsonl").read_text().splitlines()]
+    assert [record.get("colour_strength") for record in records] == [0.75, 0.75, 0.75]
+    assert (zoom / "state" / "colour_reference.npy").is_file()
+    render(tiny_config(f"input={sliding}", "frames=3", "width=0", "height=0", *CLIP), clip)
+    records = [json.loads(line) for line in (clip / "frames.jsonl").read_text().splitlines()]
+    assert all("colour_strength" not in record for record in records)
+    assert not (clip / "state" / "colour_reference.npy").exists()

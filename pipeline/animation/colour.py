@@ -8,7 +8,7 @@ instant) and does no I/O: the reference file is checked when the render sets up 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.animation.curves import Curves
 from pipeline.cli.choices import Choice
@@ -19,6 +19,7 @@ class Match(Choice):
     none = "none"  # colours drift with the dream
     first = "first"  # the first dreamed frame's colours
     image = "image"  # colour.reference's colours
+    auto = "auto"  # first on a zoom render, none on a clip (the default: colour=default)
 
 
 class Space(Choice):
@@ -34,7 +35,9 @@ class Method(Choice):
 
 @dataclass
 class ColourConfig:
-    match: Match = Match.none  # none | first: frame 0's dream's colours | image: `reference`'s colours
+    # none | first: frame 0's dream's colours | image: `reference`'s colours | auto: first on a zoom render,
+    # none on a clip (each clip frame starts from the clip's own colours: nothing builds up to drift)
+    match: Match = Match.none
     reference: str | None = None  # match=image: path of the image whose colours every frame keeps
     space: Space = Space.hsv  # colour space the channels are matched in: hsv (measured best) | lab | rgb
     strength: str = "1.0"  # 0..1 share of the way each frame is pulled to the reference; or keyframes
@@ -50,3 +53,9 @@ class ColourConfig:
         # parses the keyframes and checks the first value; a render checks every frame's with its
         # soundtrack (pipeline.animation.curves)
         Curves({"colour": self}).at("colour.strength", 0.0)
+
+    def for_render(self, clip: bool) -> ColourConfig:
+        """These settings with `auto` made concrete for a render of a clip or not."""
+        if self.match != Match.auto:
+            return self
+        return replace(self, match=Match.none if clip else Match.first)

@@ -78,6 +78,7 @@ class Renderer:
         check_disk(out_dir, plan.frame_count, plan.width, plan.height)
         self.video_path = out_dir / cfg.video.filename
         self.page = RunPage(out_dir, cfg.video.filename, plan.frame_count, plan.fps)  # index.html
+        self.colour_settings = cfg.colour.for_render(clip=plan.clip is not None)  # auto: first, or none
         self.colour_match = self._colour(resuming=cfg.resume is not None)
         self.network = load_network(cfg, device, deepest)
         self.dreamer = Dreamer(self.network, cfg.seed, cfg.dream.tile_pixels, should_stop)
@@ -114,7 +115,7 @@ class Renderer:
         """Colour coherence with its reference: the run's saved one when resuming (so a resume matches to
         exactly the same colours), else the reference image, read and saved now (a missing file stops
         the render before its first frame), else the first dream, saved once it exists."""
-        cfg, plan = self.cfg.colour, self.plan
+        cfg, plan = self.colour_settings, self.plan
         reference = load_state_array(self.out_dir, COLOUR_REFERENCE) if resuming else None
         if reference is None and cfg.match == "image":
             reference = load_image(cfg.reference, plan.width, plan.height, setting="colour.reference")
@@ -151,7 +152,7 @@ class Renderer:
         if similarity is not None:
             facts["guide_similarity"] = round(similarity, 6)
         record = frame_record(index, t, weights, self.camera.values_at(t), params, facts, started)
-        if self.cfg.colour.match != "none":  # what the colour match pulls this frame by
+        if self.colour_settings.match != "none":  # what the colour match pulls this frame by
             record["colour_strength"] = round(self.colour_match.strength_at(t), 6)
         record = {**record, **music_record(self.signals, self.cfg, t)}
         return DreamedFrame(self.network.space.decode(dreamed.image), record)
