@@ -50,7 +50,7 @@ def render(cfg: RenderConfig, out_dir: Path) -> Path:
     from pipeline.run.renderer import Renderer
 
     stop = StopRequest()  # armed (signals caught) from the first frame to the end of the encoding
-    with run_lock(out_dir, "render"):
+    with run_lock(out_dir, "render" if cfg.resume is None else "resume"):
         with refused_leaves_no_trace(out_dir):  # a refused render leaves the directory as it was
             resolved = plan_run(cfg, out_dir)
             renderer = Renderer(

@@ -86,7 +86,7 @@ def read_models(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-LOOP_COLOURS = ("none", "first_hsv", "first_lab")  # the colour presets (pipeline/conf/colour/)
+LOOP_COLOURS = ("none", "default", "first_hsv", "first_lab")  # the colour presets (pipeline/conf/colour/)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -103,7 +103,7 @@ def parse_loop_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sizes", default="1280x720,1920x1080", help="WIDTHxHEIGHT, comma-separated")
     parser.add_argument("--frames", type=int, default=240, help="frames per render")
     parser.add_argument("--cadences", default="6,1", help="cadences to run, comma-separated")
-    parser.add_argument("--colours", default=",".join(LOOP_COLOURS), help="colour presets, comma-separated")
+    parser.add_argument("--colours", default="none,default", help="colour presets, comma-separated")
     parser.add_argument(
         "--encoder",
         default="both",

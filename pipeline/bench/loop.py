@@ -1,7 +1,7 @@
 """Loop benchmark: what everything around the dream costs, per frame, through the render's own loop.
 
 `python -m pipeline.bench --loop [--sizes 1280x720,1920x1080] [--frames 240] [--cadences 6,1]
-[--colours none,first_hsv,first_lab] [--encoder both|on|off] [--json P]`
+[--colours none,default] [--encoder both|on|off] [--json P]`
 
 On a GPU the dream is the fast part, so the loop around it (warps and in-betweens, the colour match, the
 quality figures, PNG, manifest and checkpoint, the MP4 writer) decides the frame rate. This runs

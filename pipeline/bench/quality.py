@@ -38,7 +38,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--zoom-size", default="320x180", help="WIDTHxHEIGHT of the zoom comparison")
     parser.add_argument("--colour-frames", type=int, default=300)
     parser.add_argument("--colour-size", default="224x126", help="WIDTHxHEIGHT of the colour comparison")
-    parser.add_argument("--coherence", default="colour=first_hsv", help="the colour settings compared")
+    parser.add_argument("--coherence", default="colour=default", help="the colour settings compared")
     parser.add_argument("--channel", type=int, default=97, help="the channel of --layer the still dreams")
     parser.add_argument("--only", default="zoom,colour,stills", help="sections to run, comma-separated")
     parser.add_argument("--random", action="store_true", help="random weights (the old yardstick)")

@@ -40,9 +40,10 @@ def acquire(run_dir: Path, doing: str) -> bool:
     except BlockingIOError:
         holder = os.read(fd, 4096).decode(errors="replace").strip() or "another process"
         os.close(fd)
+        elsewhere = ", or choose another hydra.run.dir" if doing == "render" else ""  # not for a resume
         raise UserError(
             f"cannot {doing}: {run_dir} is in use by {holder}; wait for it to end (or stop it), "
-            "then run this again, or choose another hydra.run.dir"
+            f"then run this again{elsewhere}"
         ) from None
     os.ftruncate(fd, 0)
     os.write(fd, f"pid {os.getpid()} ({shlex.join(sys.argv)})\n".encode())

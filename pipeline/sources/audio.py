@@ -20,7 +20,7 @@ def check_audio_file(path: str | Path) -> Path:
     """The track's path, or a one-line error naming `audio` when nothing is there."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise UserError(f"audio: no file at {path}; pass {FORMATS}, or audio=null for a silent video")
+        raise UserError(f"audio: no file at {path}; pass {FORMATS}, or audio=none for a silent video")
     return path
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import subprocess
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +39,26 @@ def decode_mono(path: Path) -> np.ndarray:
 
 
 def analyse(samples: np.ndarray, fps: float, frame_count: int) -> dict:
-    """Per-video-frame levels (0..1), beat times (s) and tempo (BPM) of mono PCM at RATE."""
+    """Per-video-frame levels (0..1), beat times (s) and tempo (BPM) of mono PCM at RATE. librosa's
+    warnings on a track too short or too quiet to analyse are left out: one line says what follows."""
     try:
         import librosa
     except ImportError:
         raise UserError(f"music functions and beat schedules need librosa: {INSTALL}") from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "n_fft=2048 is too large for input signal ..."
+        analysis = _analyse(librosa, samples, fps, frame_count)
+    if analysis["beats"]:
+        log.info("soundtrack: %.1f BPM, %d beats", analysis["tempo"], len(analysis["beats"]))
+    else:
+        log.warning(
+            "soundtrack: no beats found (the track is silent, or too short to hear one): beat(t), "
+            "bar(t) and phase(t) stay 0 and a bars schedule stays on its first stage"
+        )
+    return analysis
+
+
+def _analyse(librosa, samples: np.ndarray, fps: float, frame_count: int) -> dict:
     # Onset strength: spectral flux on a mel spectrogram (Böck & Widmer 2013, as librosa computes it).
     onset = librosa.onset.onset_strength(y=samples, sr=RATE, hop_length=HOP, n_fft=1024)  # sharper in time
     tempo, beats = librosa.beat.beat_track(onset_envelope=onset, sr=RATE, hop_length=HOP, trim=False)
@@ -58,7 +74,6 @@ def analyse(samples: np.ndarray, fps: float, frame_count: int) -> dict:
         name: _per_frame(values, fps, frame_count, peak=name == "onset") for name, values in per_hop.items()
     }
     tempo = fit_tempo(beat_times, float(np.atleast_1d(tempo)[0]))
-    log.info("soundtrack: %.1f BPM, %d beats", tempo, len(beat_times))
     return {
         "fps": fps,
         "tempo": tempo,

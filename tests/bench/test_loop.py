@@ -31,7 +31,7 @@ def test_the_loop_benchmark_times_every_stage_of_a_tiny_render(tmp_path, capsys)
         (["--sizes", "1280by720"], "--sizes takes WIDTHxHEIGHT"),
         (["--frames", "1"], "--frames must be at least 2"),
         (["--cadences", "6,0"], "--cadences takes whole numbers"),
-        (["--colours", "sepia"], "sepia is not one of none, first_hsv, first_lab"),
+        (["--colours", "sepia"], "sepia is not one of none, default, first_hsv, first_lab"),
     ],
 )
 def test_bad_loop_arguments_are_one_line(argv, fragment):

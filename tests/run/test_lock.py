@@ -33,9 +33,13 @@ def test_a_held_run_dir_is_refused_naming_the_holder_until_the_holder_is_killed(
     try:
         with pytest.raises(UserError, match=f"in use by pid {holder.pid} ") as error:
             acquire(tmp_path, "render")
-        assert "\n" not in str(error.value)
-        with pytest.raises(UserError, match=f"pid {holder.pid}"):  # re-encoding a live run: refused
+        assert "\n" not in str(error.value) and "or choose another hydra.run.dir" in str(error.value)
+        with pytest.raises(UserError, match=f"pid {holder.pid}") as error:  # re-encoding a live run: refused
             encode(tmp_path)
+        assert "hydra.run.dir" not in str(error.value)  # an encode (or a resume) cannot take another
+        with pytest.raises(UserError, match="cannot resume: ") as error:
+            acquire(tmp_path, "resume")
+        assert "hydra.run.dir" not in str(error.value)
     finally:
         holder.send_signal(signal.SIGKILL)  # no clean-up runs: the kernel drops the flock
         holder.wait()

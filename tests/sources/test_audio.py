@@ -62,6 +62,7 @@ def test_missing_audio_is_one_line_naming_audio(tmp_path):
         with pytest.raises(UserError, match=r"^audio: no file") as caught:
             call()
         assert "\n" not in str(caught.value)
+        assert "audio=none for a silent video" in str(caught.value)  # null keeps a clip's own sound
 
 
 def test_unreadable_audio_fails_before_any_frame_is_encoded(tmp_path):

@@ -176,3 +176,23 @@ def test_a_corrupt_cache_is_one_line_on_resume_and_analysed_afresh_otherwise(tmp
     with pytest.raises(UserError, match="music.json is unreadable .*delete it"):
         analyse_for_render(track, FPS, 24, tmp_path, resuming=True)
     assert analyse_for_render(track, FPS, 24, tmp_path).tempo > 0
+
+
+def test_a_track_too_short_for_a_beat_says_so_in_one_line_without_librosas_warnings(caplog):
+    """10 ms of tone: no beat can be heard. The log says what that means for the render (beat(t) stays 0,
+    a bars schedule does not move) instead of "0.0 BPM, 0 beats" and librosa's raw n_fft warnings."""
+    import warnings
+
+    from pipeline.sources.music import RATE as MUSIC_RATE
+    from pipeline.sources.music import analyse
+
+    n = round(0.01 * MUSIC_RATE)
+    samples = (0.5 * np.sin(2 * np.pi * 440 * np.arange(n) / MUSIC_RATE)).astype(np.float32)
+    with warnings.catch_warnings(record=True) as raised, caplog.at_level("INFO", "pipeline.sources.music"):
+        warnings.simplefilter("always")
+        analysis = analyse(samples, FPS, 2)
+    assert analysis["beats"] == []
+    assert [str(w.message) for w in raised] == []
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("no beats found" in m and "bars schedule" in m for m in messages), messages
+    assert not any("BPM" in m for m in messages)
