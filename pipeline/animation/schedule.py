@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipeline.cli.choices import Choice
-from pipeline.dreamer.channels import check_channels, parse_channels
+from pipeline.dreamer.channels import channels_text, check_channels, parse_channels
 from pipeline.dreamer.layers import VGG19
 from pipeline.dreamer.networks import presets_hint
 from pipeline.dreamer.plan import NetworkPlan
@@ -45,7 +45,8 @@ class StageConfig:
 
 @dataclass(frozen=True)
 class LayerEntry:
-    """One layer entry of a stage, read: `label` (the key as written) names it in the manifest."""
+    """One layer entry of a stage, read: `label` names it in the manifest, the log and the contact sheet:
+    the key as written, or "conv3_1:1-3" for a channel subset given as {weight, channels}."""
 
     label: str
     layer: str
@@ -76,6 +77,7 @@ def read_entries(layers: dict[str, Any], where: str) -> list[LayerEntry]:
             weight = value.get("weight", 1.0)
             if value.get("channels") is not None:
                 channels = parse_channels(value["channels"], f"{where}.{key}.channels")
+                key = f"{name}:{channels_text(channels)}"  # labelled as a subset, not as the whole layer
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
             raise UserError(f"{where}.{key}: the weight must be a number >= 0, got {weight!r}")
         entries.append(LayerEntry(str(key), name, float(weight), channels))

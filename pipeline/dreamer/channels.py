@@ -59,3 +59,14 @@ def check_channels(plan: NetworkPlan, layer: str, channels: tuple[int, ...], set
             f"{setting}: {plan.title}'s {layer} has channels 0..{width - 1} ({width} wide), "
             f"so {wrong} do not exist"
         )
+
+
+def channels_text(channels: tuple[int, ...]) -> str:
+    """Channels as people write them, runs shortened: (1, 2, 3, 7) -> "1-3,7" (what parse_channels reads)."""
+    runs: list[list[int]] = []
+    for channel in channels:
+        if runs and channel == runs[-1][-1] + 1:
+            runs[-1].append(channel)
+        else:
+            runs.append([channel])
+    return ",".join(f"{run[0]}-{run[-1]}" if len(run) > 2 else ",".join(map(str, run)) for run in runs)

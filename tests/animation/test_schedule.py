@@ -224,3 +224,19 @@ def test_a_huge_channel_range_is_refused_before_it_is_built():
 
     with pytest.raises(UserError, match="channels: .*range\\(0,3000000000\\).*at most"):
         parse_channels("range(0,3000000000)", "channels")
+
+
+def test_a_channel_subset_is_labelled_as_one_in_the_manifest_not_as_the_whole_layer():
+    """{conv3_1: {weight, channels: [1, 2, 3]}} reads "conv3_1:1-3" in the manifest, log and contact
+    sheet (it read "conv3_1", like the whole layer); the "name:12,97" form keeps what was written."""
+    from pipeline.dreamer.channels import channels_text
+
+    layers = {"conv3_1": {"weight": 1.0, "channels": [1, 2, 3, 7]}, "conv4_2": 0.5, "conv5_1:12,97": 1.0}
+    schedule = LayerSchedule(LayerScheduleConfig(stages=[StageConfig(at=0.0, layers=layers)]), 24.0, 24)
+    assert schedule.weights_at(0) == {"conv3_1:1-3,7": 1.0, "conv4_2": 0.5, "conv5_1:12,97": 1.0}
+    assert [channels_text(c) for c in ((0, 1), (5,), tuple(range(16)), (3, 4, 5, 9, 10))] == [
+        "0,1",
+        "5",
+        "0-15",
+        "3-5,9,10",
+    ]
