@@ -91,10 +91,13 @@ class SegmentWriter:
             self.folder.rmdir()
 
     def abort(self) -> None:
-        """Drop the unfinished segment; finished ones stay on disk."""
+        """Drop the unfinished segment; finished ones stay on disk (a resume reuses them), and the folder
+        goes if it is left empty (a failed encode leaves no empty segments/ behind)."""
         if self.current is not None:
             self.current.abort()
             self.current = None
+        with contextlib.suppress(OSError):  # not empty: finished segments, or another writer's files
+            self.folder.rmdir()
 
     def _write_held(self) -> None:
         if self.current is None:

@@ -186,3 +186,21 @@ def test_unwritable_final_file_fails_in_one_line_and_keeps_the_segments(tmp_path
 def test_bad_video_settings_are_refused(kwargs, fragment):
     with pytest.raises(UserError, match=fragment):
         VideoConfig(**kwargs)
+
+
+def test_an_encode_that_fails_before_a_segment_is_finished_leaves_no_segments_folder(tmp_path):
+    """An error mid-render with no finished segment: the unfinished one and its empty folder go (a failed
+    encode used to leave an empty segments/); with a finished segment, the folder and it stay."""
+    writer = Mp4Writer(tmp_path / "out.mp4", 32, 32, 24.0, VideoConfig(preset="ultrafast"))
+    with pytest.raises(RuntimeError, match="dream failed"), writer as video:
+        video.write(_frames(1, 32, 32)[0])
+        raise RuntimeError("dream failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    writer = Mp4Writer(kept / "out.mp4", 32, 32, 24.0, VideoConfig(preset="ultrafast", segment_frames=24))
+    with pytest.raises(RuntimeError, match="dream failed"), writer as video:
+        for frame in _frames(60, 32, 32):  # two whole segments of 24 frames (a 12-frame GOP), then 12
+            video.write(frame)
+        raise RuntimeError("dream failed")
+    assert sorted(p.name for p in (kept / "segments").iterdir()) == ["000000.mp4", "000024.mp4"]
