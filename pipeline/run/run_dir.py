@@ -24,6 +24,18 @@ from pipeline.run.untouched import check_not_a_run, note, undo
 
 
 class RunDirCheck(Callback):
+    def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
+        """A sweep into a folder that holds one already would write into its jobs (a job of the same
+        overrides would be refused there and marked FAILED in the good one) and mix both on one page."""
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        jobs = sorted(sweep_dir.glob("**/.hydra/overrides.yaml")) if sweep_dir.is_dir() else []
+        if jobs:
+            report(
+                f"hydra.sweep.dir {shell_path(sweep_dir)} already holds a sweep ({len(jobs)} job(s)); "
+                "choose another hydra.sweep.dir (the default is a new folder per time), or continue one of "
+                "its jobs with python -m pipeline.render resume=JOB_DIR"
+            )
+
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
         run_dir = Path(str(config.hydra.run.dir))
         resume = OmegaConf.select(config, "resume", default=None)

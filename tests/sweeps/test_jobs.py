@@ -1,5 +1,7 @@
 """A sweep job read back from its directory: its outputs, its picture, and why it failed."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,18 @@ def test_every_job_sets_cublas_s_workspace_before_its_work(tmp_path, monkeypatch
     monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
     run_job(lambda: seen.append(os.environ.get("CUBLAS_WORKSPACE_CONFIG")), tmp_path, logging.getLogger())
     assert seen == [":4096:8", ":4096:8", ":16:8"]
+
+
+def test_a_second_sweep_into_a_folder_holding_a_sweep_is_refused_and_touches_nothing(tmp_path):
+    """Before: the second sweep's jobs were refused inside the first sweep's (same overrides, same job
+    folders), FAILED was written into its good jobs and both sweeps were mixed on one page."""
+    from tests.test_cli import ROOT, TINY, _assert_one_line_error
+
+    sweep = tmp_path / "sweep"
+    command = [sys.executable, "-m", "pipeline.render", "-m", *TINY, "frames=1", "seed=1,2"]
+    first = subprocess.run([*command, f"hydra.sweep.dir={sweep}"], cwd=ROOT, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    before = {path: path.stat().st_mtime_ns for path in sweep.rglob("*")}
+    second = subprocess.run([*command, f"hydra.sweep.dir={sweep}"], cwd=ROOT, capture_output=True, text=True)
+    _assert_one_line_error(second, "already holds a sweep (2 job(s))", "hydra.sweep.dir")
+    assert {path: path.stat().st_mtime_ns for path in sweep.rglob("*")} == before
