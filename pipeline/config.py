@@ -7,6 +7,7 @@ rate and length, the sound track) is resolved once, when the work starts, by pip
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,22 @@ def resolve_layers(value: Any, model: ModelConfig | None = None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+NAME_BYTES = 200  # longest folder name a sweep job gets (file systems allow 255 bytes)
+
+
+def job_dir_name(number: int, overrides: str) -> str:
+    """hydra.sweep.subdir: the job's number and overrides, as Hydra names it, unless a part of it (a long
+    path or value) would be longer than a file name may be: then that part is cut and a hash of the whole
+    name added, so the folder can be made and stays unique (Hydra failed with a traceback, and the sweep
+    with it)."""
+    name = f"{number}_{overrides}"
+    if all(len(part.encode()) <= NAME_BYTES for part in name.split("/")):
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:12]
+    short = lambda part: part.encode()[: NAME_BYTES - 13].decode(errors="ignore") + "~" + digest  # noqa: E731
+    return "/".join(part if len(part.encode()) <= NAME_BYTES else short(part) for part in name.split("/"))
+
+
 def register_configs() -> None:
     """Store the schemas outside any group, so they never show up as presets to sweep over; and the
     resolvers pipeline/conf/render.yaml uses to render a resume into the run directory it continues."""
@@ -196,6 +213,7 @@ def register_configs() -> None:
     resolvers = {
         "run_dir": lambda resume, fresh: resume or fresh,  # a resume logs into the run it continues
         "record_dir": lambda resume: None if resume else ".hydra",  # and keeps that run's record intact
+        "job_dir": job_dir_name,  # a sweep job's folder, short enough to be made
     }
     for name, resolver in resolvers.items():
         if not OmegaConf.has_resolver(name):

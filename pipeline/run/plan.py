@@ -42,7 +42,13 @@ def input_path(value: str | None) -> Path | None:
     if value is None:
         return None
     path = Path(value).expanduser()
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as error:  # a name longer than the file system allows, say
+        raise UserError(
+            f"input: cannot look for {value} ({error.strerror}); pass an image or clip path"
+        ) from None
+    if not found:
         raise UserError(f"input: no file at {value}; pass an image or clip path, or input=null for noise")
     return path
 

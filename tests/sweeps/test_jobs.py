@@ -101,3 +101,19 @@ def test_a_second_sweep_into_a_folder_holding_a_sweep_is_refused_and_touches_not
     second = subprocess.run([*command, f"hydra.sweep.dir={sweep}"], cwd=ROOT, capture_output=True, text=True)
     _assert_one_line_error(second, "already holds a sweep (2 job(s))", "hydra.sweep.dir")
     assert {path: path.stat().st_mtime_ns for path in sweep.rglob("*")} == before
+
+
+def test_a_sweep_value_too_long_for_a_folder_name_still_makes_its_jobs_folder():
+    """Hydra names a job's folder after its overrides; a value longer than a file name may be (255 bytes)
+    stopped the whole sweep with OSError's traceback. The part that is too long is cut and a hash of the
+    whole name keeps the folders apart; short names are Hydra's own."""
+    from pipeline.config import NAME_BYTES, job_dir_name
+
+    assert job_dir_name(3, "seed=1,width=64") == "3_seed=1,width=64"
+    long_a, long_b = (f"input=/tmp/{letter * 300}.png,seed=1" for letter in "ab")
+    names = [job_dir_name(0, long_a), job_dir_name(0, long_b)]
+    assert names[0] != names[1]
+    for name in names:
+        parts = name.split("/")
+        assert parts[:2] == ["0_input=", "tmp"] and all(len(part.encode()) <= NAME_BYTES for part in parts)
+    assert job_dir_name(0, long_a) == names[0]  # the same job gets the same folder (a resume finds it)
