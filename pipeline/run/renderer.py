@@ -174,8 +174,13 @@ class Renderer:
         }
 
     def finish(self, frames: int) -> None:
+        """After the MP4 is whole: the contact sheet (a picture to look at: a full disk here is a warning,
+        not a failed render) and the page that says the render is done."""
         if frames and self.cfg.contact_sheet:
-            log.info("contact sheet: %s", write_contact_sheet(self.out_dir, frames))
+            try:
+                log.info("contact sheet: %s", write_contact_sheet(self.out_dir, frames))
+            except OSError as error:
+                log.warning("no contact sheet: %s (%s); the video is whole", self.out_dir, error.strerror)
         plan = self.plan
         log.info(
             "wrote %s (%d frames, %dx%d @ %g fps)", self.video_path, frames, plan.width, plan.height, plan.fps

@@ -83,6 +83,27 @@ def test_a_full_disk_mid_render_is_one_line_and_keeps_the_frames_before(tmp_path
     assert no_partials(run_dir)
 
 
+def test_a_full_disk_at_the_contact_sheet_leaves_the_whole_video_and_a_page_that_says_done(
+    tmp_path, monkeypatch, caplog
+):
+    """The MP4 is whole when the contact sheet is written: ENOSPC there is a warning, not a failed render
+    (it raised, and index.html was left saying "rendering")."""
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if "contact_sheet" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    run_dir = tmp_path / "run"
+    video = render(compose_config("frames=2", "cadence=1"), run_dir)
+    assert video.is_file() and not (run_dir / "contact_sheet.jpg").exists()
+    assert any("no contact sheet" in record.getMessage() for record in caplog.records)
+    assert 'class="status finished"' in (run_dir / "index.html").read_text()
+    assert no_partials(run_dir)
+
+
 @pytest.fixture(scope="module")
 def one_frame_run(tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("one")
