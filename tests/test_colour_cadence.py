@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 def test_light_frames_and_cadence_keep_frame_0s_colours(tmp_path):
     cfg = compose_config(
         "frames=25",  # dreams at 0, 6, 12, 18, 24 (default cadence), light frames after the first
-        "colour.match=first",
+        "colour=first_hsv",  # the histogram match in HSV at full strength: the one the drift was found in
         "layer_schedule=single",
         "layer_schedule.layer=conv3_1",
         "contact_sheet=false",

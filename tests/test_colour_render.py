@@ -48,7 +48,7 @@ def _drift(figures: dict[str, np.ndarray]) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, dict[str, np.ndarray]]:
     out = {}
-    for name, extra in (("off", []), ("on", ["colour=first_hsv"])):
+    for name, extra in (("off", ["colour=none"]), ("on", ["colour=first_hsv"])):
         run_dir = tmp_path_factory.mktemp(name)
         render(compose_config(*LONG, *extra), run_dir)
         out[name] = _figures(run_dir)

@@ -131,7 +131,11 @@ def test_each_frame_is_dreamed_from_the_camera_warped_dream_before_it(tiny_confi
 
     monkeypatch.setattr(Renderer, "dream", recording)
     # a keyframed zoom and a turn: every frame's warp differs, so a warp at the wrong time shows
-    cfg = tiny_config("frames=3", "motion.zoom='0:(1.1), 1:(2.0)'", "motion.angle=20", "cadence=1")
+    # colour=none: the match keeps state (its first frame becomes the reference), so calling it here too
+    # would not give the loop's frame
+    cfg = tiny_config(
+        "frames=3", "motion.zoom='0:(1.1), 1:(2.0)'", "motion.angle=20", "cadence=1", "colour=none"
+    )
     render(cfg, tmp_path)
     assert [index for index, *_ in seen] == [0, 1, 2]
     for (index, _, dreamed, camera), (_, next_input, _, _) in zip(seen, seen[1:]):
