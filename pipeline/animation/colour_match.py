@@ -86,7 +86,7 @@ class ColourMatch:
         frame seen becomes the reference (and is returned as it is)."""
         if self.cfg.match == "none":
             return frame
-        if self.target is None:
+        if self.target is None or (index == 0 and self.cfg.match == "first"):  # frame 0 *is* the reference
             self.set_reference(frame)
             if self.keep is not None:
                 self.keep(self.reference)

@@ -57,7 +57,9 @@ def strength(renderer: Renderer, frame: np.ndarray, index: int) -> float:
     """The objective DeepDream maximises, on an output frame, for the layers in force at that frame."""
     with torch.no_grad():
         image = renderer.network.space.encode(frame)
-        return objective(image, renderer.network.taps, renderer.schedule.weights_at(index)).item()
+        network = renderer.network  # the frame's own objective: its channels and guides, not just its layers
+        goal = renderer.steering.objective_at(index, network.taps, network.space)
+        return objective(image, network.taps, goal).item()
 
 
 class Measured:
@@ -132,9 +134,9 @@ def reference_dreamer(cfg: RenderConfig, fps: float, renderer: Renderer):
 
     def dream_one(previous: np.ndarray, index: int) -> np.ndarray:
         frame = renderer.camera.warp(previous, (index - 1) / fps)
-        weights = renderer.schedule.weights_at(index)
+        terms = renderer.steering.objective_at(index, renderer.network.taps, space).terms
         params = cfg.dream.at(index / fps, first_frame=True)
-        layer = max(weights, key=weights.get)
+        layer = max(terms, key=lambda term: term.weight).layer
         generator = frame_generator(cfg.seed, index)
         return reference_dream(space.encode(frame), plain, layer, params, generator, space, cfg.model.network)
 

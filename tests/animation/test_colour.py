@@ -68,8 +68,12 @@ def test_rgb_brings_back_each_channel(method):
 def test_strength_is_the_share_of_the_way_and_keyframable():
     reference = _reference()
     drifted = _drifted(reference)
-    match = ColourMatch(ColourConfig(match="first", strength="0:(0), 1:(1)"), fps=4, reference=reference)
-    full = ColourMatch(ColourConfig(match="first"), fps=4, reference=reference)(drifted, 4)
+    # an image reference (frame 0 of match=first would become its own reference)
+    keyframed = ColourConfig(match="image", reference="ref.png", strength="0:(0), 1:(1)")
+    match = ColourMatch(keyframed, fps=4, reference=reference)
+    full = ColourMatch(ColourConfig(match="image", reference="ref.png"), fps=4, reference=reference)(
+        drifted, 4
+    )
     assert np.array_equal(match(drifted, 0), drifted)  # t=0: strength 0
     half = match(drifted, 2)  # t=0.5 s: halfway
     assert np.allclose(half, drifted + 0.5 * (full - drifted), atol=1e-6)
@@ -108,7 +112,9 @@ def test_presets_compose(tiny_config):
     cfg = tiny_config("colour=first_lab")
     assert (cfg.colour.match, cfg.colour.space) == ("first", "lab")
     assert tiny_config("colour=first_hsv").colour.space == "hsv"
-    assert tiny_config().colour.match == "none"
+    default = tiny_config().colour  # colour=default: frame 0's colours in LAB, 0.75 of the way, on a zoom
+    assert (default.match, default.space, default.strength) == ("auto", "lab", "0.75")
+    assert tiny_config("colour=none").colour.match == "none"
 
 
 def _as_before(cfg: ColourConfig, reference: np.ndarray, frame: np.ndarray, index: int) -> np.ndarray:
@@ -149,3 +155,15 @@ def test_matching_a_frame_does_not_sort_the_reference_again():
     frame = rng.random((24, 32, 3), dtype=np.float32)
     match = ColourMatch(ColourConfig(match="image", reference="ref.png"), fps=24, reference=reference)
     assert peak_bytes(lambda: match(frame, 1)) < 4 * reference.shape[0] * reference.shape[1]
+
+
+def test_frame_0_is_its_own_reference_even_when_a_resume_brought_one():
+    """A render killed before its first checkpoint restarts at frame 0 with the reference it saved (frame
+    0's dream): frame 0 must come out as dreamed, as it did the first time, not matched to itself (a LAB
+    round trip moved its bytes, and the resumed video differed at frame 0)."""
+    rng = np.random.default_rng(2)
+    dream = rng.random((24, 32, 3), dtype=np.float32)
+    resumed = ColourMatch(ColourConfig(match="first", space="lab", strength="0.75"), fps=24, reference=dream)
+    assert np.array_equal(resumed(dream, 0), dream)
+    later = rng.random((24, 32, 3), dtype=np.float32)
+    assert not np.array_equal(resumed(later, 1), later)  # later frames are matched to it

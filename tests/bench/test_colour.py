@@ -21,4 +21,4 @@ def test_a_full_match_takes_gain_away_and_is_reported(capsys):
 
 
 def test_without_colour_coherence_there_is_no_audit():
-    assert colour_figures(TINY) == {}
+    assert colour_figures([*TINY, "colour=none"]) == {}

@@ -16,7 +16,7 @@ CHOICES = {
     "coherence.preset": "ultrafast, fast, medium, fine",
     "video.preset": "ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow",
     "layer_schedule.unit": "seconds, frames, fraction, beats, bars",
-    "colour.match": "none, first, image",
+    "colour.match": "none, first, image, auto",
     "colour.space": "lab, hsv, rgb",
     "colour.method": "meanstd, histogram",
 }

@@ -105,7 +105,8 @@ def test_a_run_made_by_the_old_layout_resumes_from_its_record(tmp_path, tiny_con
         "layer_schedule.layer=conv3_1",
         "seed=3",
         "dream=full",
-    ]  # it predates light frames by default
+        "colour=none",
+    ]  # it predates light frames and colour coherence by default
     render(tiny_config(*settings, "contact_sheet=false", "preview_every=0"), tmp_path / "fresh")
     for index in range(3):
         name = f"{index:06d}.png"

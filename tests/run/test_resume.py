@@ -19,6 +19,7 @@ SETTINGS = [
     "layer_schedule=single",
     "layer_schedule.layer=conv3_1",
     "seed=3",
+    "cadence=1",  # a dream per frame: a kill after frame N lands mid-render (cadence writes frames in bursts)
 ]
 
 
