@@ -28,7 +28,7 @@ def test_a_keyframed_lr_drives_the_light_frames_under_the_default():
 
 def test_a_constant_lr_leaves_the_light_frames_their_own_and_a_keyframed_frame_lr_wins():
     plain = compose_config("dream.lr=0.05").dream.at(1.0, first_frame=False)
-    assert plain.lr == 0.25 and plain.steps == 6  # the preset's light frames, as documented
+    assert plain.lr == 0.25 and plain.steps == 8  # the preset's light frames, as documented
     both = compose_config('dream.lr="0.04 + 0.1*t"', 'dream.frame_lr="0.2 + t"').dream
     assert both.at(1.0, first_frame=False).lr == pytest.approx(1.2)
     assert both.at(1.0, first_frame=True).lr == pytest.approx(0.14)
