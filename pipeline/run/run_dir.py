@@ -51,10 +51,12 @@ class RunDirCheck(Callback):
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as error:
-            report(
-                f"cannot write the run directory {shell_path(run_dir)} ({error.strerror or error}); "
-                "choose another with hydra.run.dir=PATH or fix its permissions"
+            fix = (
+                "fix its permissions"
+                if resume is not None
+                else "choose another with hydra.run.dir=PATH or fix its permissions"
             )
+            report(f"cannot write the run directory {shell_path(run_dir)} ({error.strerror or error}); {fix}")
         try:
             acquire(run_dir, "render")
         except UserError as error:

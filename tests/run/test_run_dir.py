@@ -24,3 +24,20 @@ def test_an_unwritable_run_directory_stops_with_one_line(tmp_path, capsys):
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot write the run directory" in err and "hydra.run.dir=PATH" in err
+
+
+def test_an_unwritable_run_to_resume_is_not_told_to_choose_another_run_directory(
+    tmp_path, capsys, monkeypatch
+):
+    """A resume continues its own folder: hydra.run.dir=PATH is no fix for it (the advice said so)."""
+    import pipeline.run.run_dir as run_dir_module
+
+    monkeypatch.setattr(run_dir_module, "check_is_run", lambda path, doing: None)
+    (tmp_path / "file").write_text("")
+    config = _config(tmp_path / "file/run")
+    config.resume = str(tmp_path / "file/run")
+    with pytest.raises(SystemExit) as exited:
+        RunDirCheck().on_run_start(config)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "cannot write the run directory" in err
+    assert "hydra.run.dir" not in err and "fix its permissions" in err
