@@ -10,6 +10,7 @@ job ends are marked the same way (pipeline.sweeps.marks), some by the SLURM laun
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,9 +147,15 @@ def find_jobs(sweep_dir: Path) -> list[Job]:
 
 def read_job(job_dir: Path) -> Job:
     overrides = [str(item) for item in OmegaConf.load(job_dir / ".hydra/overrides.yaml")]
-    hydra_cfg = OmegaConf.load(job_dir / ".hydra/hydra.yaml")
-    num = OmegaConf.select(hydra_cfg, "hydra.job.num", default=0)
-    name = OmegaConf.select(hydra_cfg, "hydra.job.name", default="job")
+    hydra_record = job_dir / ".hydra/hydra.yaml"
+    if hydra_record.is_file():
+        hydra_cfg = OmegaConf.load(hydra_record)
+        num = OmegaConf.select(hydra_cfg, "hydra.job.num", default=0)
+        name = OmegaConf.select(hydra_cfg, "hydra.job.name", default="job")
+    else:  # deleted: the number leads the folder's name (hydra.sweep.subdir), the log is the job's name
+        number = re.match(r"\d+", job_dir.name)
+        num = int(number.group()) if number else 0
+        name = next((log.stem for log in sorted(job_dir.glob("*.log"))), "job")
     outputs = sorted(
         (p for p in job_dir.iterdir() if _is_output(p)),
         key=lambda p: (OUTPUT_SUFFIXES.index(p.suffix), p.name),

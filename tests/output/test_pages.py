@@ -50,6 +50,15 @@ def test_the_finished_page_plays_the_video_and_stays_put(tmp_path):
     assert (run / "index.html").read_text() == final
 
 
+def test_a_run_whose_overrides_record_was_deleted_still_gets_its_page(tmp_path):
+    """Before, a missing .hydra/overrides.yaml raised inside the page writer: the run had no page."""
+    run = _run_dir(tmp_path, 8, video=True)
+    (run / ".hydra/overrides.yaml").unlink()
+    RunPage(run, "dream.mp4", 8, 8.0).write(8)
+    html = (run / "index.html").read_text()
+    assert "finished: 8 frames" in html and "overrides.yaml is missing" in html and "zoom: 1.3" in html
+
+
 def test_an_interrupted_or_failed_render_says_so(tmp_path):
     run = _run_dir(tmp_path, 3, video=True)
     RunPage(run, "dream.mp4", 8, 8.0).write(3)

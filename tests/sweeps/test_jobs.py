@@ -117,3 +117,14 @@ def test_a_sweep_value_too_long_for_a_folder_name_still_makes_its_jobs_folder():
         parts = name.split("/")
         assert parts[:2] == ["0_input=", "tmp"] and all(len(part.encode()) <= NAME_BYTES for part in parts)
     assert job_dir_name(0, long_a) == names[0]  # the same job gets the same folder (a resume finds it)
+
+
+def test_a_job_whose_hydra_record_was_deleted_is_still_read_from_its_folder(tmp_path):
+    """Before, a deleted .hydra/hydra.yaml raised while the sweep's pages were made (they stayed stale):
+    the job's number comes from its folder's name, its name from its log."""
+    job_dir = _job(tmp_path / "7_seed=2", 7, ["seed=2"])
+    (job_dir / ".hydra/hydra.yaml").unlink()
+    (job_dir / "render.log").write_text("")
+    (job_dir / "dream.mp4").write_bytes(b"mp4")
+    job = read_job(job_dir)
+    assert (job.num, job.log.name, job.overrides, job.error) == (7, "render.log", ["seed=2"], None)

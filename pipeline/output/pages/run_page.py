@@ -124,9 +124,12 @@ def _settings(run_dir: Path) -> str:
     record = run_dir / ".hydra"
     if not (record / "config.yaml").is_file():
         return '<h2>Settings</h2><p class="note">no .hydra record in this folder</p>'
-    overrides = [str(item) for item in OmegaConf.load(record / "overrides.yaml")]
-    items = "".join(f"<li><code>{esc(item)}</code></li>" for item in overrides)
-    listed = f'<ul class="overrides">{items}</ul>' if items else '<p class="dim">none: every default</p>'
+    if (record / "overrides.yaml").is_file():
+        overrides = [str(item) for item in OmegaConf.load(record / "overrides.yaml")]
+        items = "".join(f"<li><code>{esc(item)}</code></li>" for item in overrides)
+        listed = f'<ul class="overrides">{items}</ul>' if items else '<p class="dim">none: every default</p>'
+    else:  # deleted or never copied: the page still shows the run (the whole config is below)
+        listed = '<p class="note">not recorded here (.hydra/overrides.yaml is missing)</p>'
     config = esc((record / "config.yaml").read_text())
     return (
         f"<h2>Settings</h2><p>Overrides:</p>{listed}"
