@@ -6,10 +6,12 @@ Hydra's .hydra/ records the settings; this records what they turned into, frame 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 MANIFEST = "frames.jsonl"
 
 
@@ -37,16 +39,22 @@ class Manifest:
 
 
 def read_manifest(run_dir: Path) -> list[dict]:
-    """Every complete line (a line cut short by a crash is skipped)."""
+    """Every complete frame record (a line cut short by a crash, or one that is not a record, is skipped)."""
     path = run_dir / MANIFEST
     if not path.is_file():
         return []
-    records = []
-    for line in path.read_text().splitlines():
+    records, skipped = [], []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
-            continue
+            continue  # torn by a crash: its frame is made again
+        if isinstance(record, dict) and isinstance(record.get("index"), int):
+            records.append(record)
+        else:  # parses, but is no frame's record (edited by hand, another tool's line)
+            skipped.append(number)
+    if skipped:
+        log.warning("%s: line(s) %s are not frame records; left out", path, ", ".join(map(str, skipped)))
     return records
 
 

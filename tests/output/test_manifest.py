@@ -31,3 +31,13 @@ def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path):
     (tmp_path / MANIFEST).write_text('{"index": 0}\n{"index": 1}\n{"index": 2, "lay')
     assert read_manifest(tmp_path) == [{"index": 0}, {"index": 1}]
     assert read_manifest(tmp_path / "nowhere") == []
+
+
+def test_a_line_that_parses_but_is_no_frame_record_is_left_out_with_a_warning(tmp_path, caplog):
+    """`[1, 2]` or `{"index": "x"}` in frames.jsonl (edited by hand) made a resume fail with TypeError."""
+    lines = ['{"index": 0, "time": 0.0}', "[1, 2]", '{"index": "x"}', '{"index": 1, "time": 0.1}']
+    (tmp_path / MANIFEST).write_text("\n".join(lines) + "\n")
+    assert [record["index"] for record in read_manifest(tmp_path)] == [0, 1]
+    assert "line(s) 2, 3 are not frame records" in caplog.text
+    Manifest(tmp_path, first_index=1)  # a resume at frame 1 keeps frame 0's line, and no bad ones
+    assert [json.loads(line)["index"] for line in (tmp_path / MANIFEST).read_text().splitlines()] == [0]
