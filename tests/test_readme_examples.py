@@ -28,8 +28,12 @@ from tests.test_cli import TINY
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("librosa")  # the music example
-RESUME = "python -m pipeline.render resume=outputs/2026-11-24/10-00-00"  # tests/run/test_resume.py runs it
-EXAMPLES = {c.text: c for c in commands_in(ROOT / "README.md") if c.module == "render"}
+RESUME = "resume=outputs/2026-11-24/10-00-00"  # tests/run/test_resume.py runs it
+EXAMPLES = {
+    c.text.partition("pipeline.render ")[2]: c
+    for c in commands_in(ROOT / "README.md")
+    if c.module == "render"
+}
 SMALL = [word for word in TINY if not word.startswith("video.preset")]  # the encoder examples set theirs
 
 
@@ -150,61 +154,47 @@ def renders_one_video_per_combination(sweep: Path, files: dict) -> None:
     assert len(jobs) == 4 and (sweep / "index.html").is_file()
 
 
-# the README's command -> (words after it: caps on what would take minutes, the rate), its effect
+# the README's command (after `python -m pipeline.render`) -> (words after it: caps on what would take
+# minutes, the rate), its effect
 CHECKS = {
-    (
-        "pip install -e . && python -m pipeline.render layer_schedule=deep motion=zoom width=320 height=180 "
-        "frames=48"
-    ): (
+    "layer_schedule=deep motion=zoom width=320 height=180 frames=48": (
         ["frames=4", "width=64", "height=48"],
         renders_a_zooming_video,
     ),
-    "python -m pipeline.render input=photo.jpg": (["frames=6"], dives_into_the_photo),
-    "python -m pipeline.render input=clip.mp4 motion=still": (
-        ["width=0", "height=0"],
-        dreams_every_clip_frame_keeping_its_sound,
-    ),
-    "python -m pipeline.render input=photo.jpg frames=300 fps=30 width=1280 height=720": (
+    "input=photo.jpg": (["frames=6"], dives_into_the_photo),
+    "input=clip.mp4 motion=still": (["width=0", "height=0"], dreams_every_clip_frame_keeping_its_sound),
+    "input=photo.jpg frames=300 fps=30 width=1280 height=720": (
         ["frames=4", "width=64", "height=48"],
         runs_at_30_fps,
     ),
-    "python -m pipeline.render motion=spiral": (["frames=4"], turns_while_diving),
-    "python -m pipeline.render 'motion.zoom=\"0:(1.0), 3:(1.4), 8:(1.1) | smooth\"'": (
+    "motion=spiral": (["frames=4"], turns_while_diving),
+    "'motion.zoom=\"0:(1.0), 3:(1.4), 8:(1.1) | smooth\"'": (
         ["frames=7", "fps=4"],
         zoom_follows_its_keyframes,
     ),
-    "python -m pipeline.render layer_schedule=cycle": (["frames=20"], dives_from_textures_to_eyes_and_back),
-    "python -m pipeline.render layer_schedule=single layer_schedule.layer=conv4_2": (
-        ["frames=3"],
-        dreams_one_layer_all_the_way,
-    ),
-    "python -m pipeline.render dream.steps=20 'dream.lr=\"0:(0.06), 6:(0.12)\"'": (
+    "layer_schedule=cycle": (["frames=20"], dives_from_textures_to_eyes_and_back),
+    "layer_schedule=single layer_schedule.layer=conv4_2": (["frames=3"], dreams_one_layer_all_the_way),
+    "dream.steps=20 'dream.lr=\"0:(0.06), 6:(0.12)\"'": (
         ["frames=13", "fps=2"],
         dreams_stronger_over_the_video,
     ),
-    "python -m pipeline.render dream=full": (["frames=7"], dreams_every_frame),
-    "python -m pipeline.render cadence=3": (["frames=7"], dreams_every_third_frame),
-    "python -m pipeline.render input=photo.jpg colour=none frames=1440": (
-        ["frames=4"],
-        lets_the_colours_drift,
-    ),
-    "python -m pipeline.render input=photo.jpg colour=first_lab frames=1440": (
-        ["frames=7"],
-        keeps_frame_0s_colours_all_the_way,
-    ),
-    "python -m pipeline.render input=photo.jpg audio=song.mp3 motion=pulse layer_schedule=bars": (
+    "dream=full": (["frames=7"], dreams_every_frame),
+    "cadence=3": (["frames=7"], dreams_every_third_frame),
+    "input=photo.jpg colour=none frames=1440": (["frames=4"], lets_the_colours_drift),
+    "input=photo.jpg colour=first_lab frames=1440": (["frames=7"], keeps_frame_0s_colours_all_the_way),
+    "input=photo.jpg audio=song.mp3 motion=pulse layer_schedule=bars": (
         ["fps=8", "dream.octaves=1", "dream.steps=1"],
         moves_with_the_music,
     ),
-    "python -m pipeline.render width=256 height=144 frames=24 dream.steps=5 video=draft": (
+    "width=256 height=144 frames=24 dream.steps=5 video=draft": (
         ["frames=4", "width=64", "height=48", "dream.steps=2"],
         encodes_a_draft,
     ),
-    "python -m pipeline.render width=1280 height=720 video=youtube_720p": (
+    "width=1280 height=720 video=youtube_720p": (
         ["frames=2", "width=64", "height=48"],
         encodes_for_youtube_720p,
     ),
-    "python -m pipeline.render -m layer_schedule=deep,cycle motion=zoom,spiral frames=96": (
+    "-m layer_schedule=deep,cycle motion=zoom,spiral frames=96": (
         ["frames=2"],
         renders_one_video_per_combination,
     ),
