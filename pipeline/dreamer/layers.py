@@ -14,30 +14,10 @@ from pipeline.dreamer import ops
 from pipeline.dreamer.plan import NetworkPlan
 
 POOL = "M"
-# Output channels of each conv, POOL for each max-pool, in order (the paper's table 1, column E).
-VGG19_PLAN: tuple[int | str, ...] = (
-    64,
-    64,
-    POOL,
-    128,
-    128,
-    POOL,
-    256,
-    256,
-    256,
-    256,
-    POOL,
-    512,
-    512,
-    512,
-    512,
-    POOL,
-    512,
-    512,
-    512,
-    512,
-    POOL,
-)
+# Output channels of each block's convs (the paper's table 1, column E); a max-pool closes every block.
+VGG19_BLOCKS = ((64, 64), (128, 128), (256,) * 4, (512,) * 4, (512,) * 4)
+# The convs' output channels, POOL for each max-pool, in order.
+VGG19_PLAN: tuple[int | str, ...] = tuple(item for block in VGG19_BLOCKS for item in (*block, POOL))
 
 
 @cache
