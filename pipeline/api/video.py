@@ -41,7 +41,7 @@ def render_video(
     quiet: no progress bar and only warnings on the console (render.log keeps every line).
 
     A bad setting raises the UserError the CLI prints. Ctrl-C (or SIGTERM) stops after the frame being
-    dreamed, encodes what is done and raises pipeline.render.Interrupted; continue with resume=.
+    dreamed, encodes what is done and raises pipeline.run.rendering.Interrupted; continue with resume=.
     """
     given = override_list(overrides, **settings)
     if resume is not None:
@@ -62,9 +62,9 @@ def render_video(
 def _render_in(run_dir: Path, overrides: list[str], quiet: bool, composed: DictConfig) -> Path:
     from pipeline.api.in_process import claim, quiet_console, run_app
     from pipeline.api.progress import bar_class
-    from pipeline.render import Interrupted
     from pipeline.run.lock import release
     from pipeline.run.loop import BAR_CLASS
+    from pipeline.run.rendering import Interrupted
 
     def task(cfg: DictConfig) -> Path:
         quiet_console(quiet)
@@ -91,7 +91,7 @@ def _render_task(cfg: DictConfig) -> Path:
     directory (or the one resumed), the GPU's health, the recorded settings for a resume, the render."""
     from hydra.core.hydra_config import HydraConfig
 
-    from pipeline.render import render
+    from pipeline.run.rendering import render
     from pipeline.run.resume import resume_config
     from pipeline.sweeps.gpu_health import check_gpu_usable
 

@@ -53,7 +53,7 @@ def stills_grid(picture: str, width: int, overrides: list[str], out: Path) -> Pa
 
 def zoom_sheet(picture: str, overrides: list[str], out: Path) -> Path:
     from pipeline.bench.video import compose_config
-    from pipeline.render import render
+    from pipeline.run.rendering import render
 
     settings = [*NETWORK, f"input={picture}", *ZOOM, "contact_sheet=true", "preview_every=0", *overrides]
     cfg, _ = compose_config(settings)
