@@ -19,6 +19,9 @@ FORBIDDEN = {
                         *COMMANDS},
     "pipeline.run": {"pipeline.sweeps", *COMMANDS},
     "pipeline.sweeps": {"pipeline.run", *COMMANDS},
+    # the API and the benchmarks call the work (run/), never another command's module
+    "pipeline.api": COMMANDS - {"pipeline.api"},
+    "pipeline.bench": COMMANDS - {"pipeline.bench"},
 }  # fmt: skip
 
 
