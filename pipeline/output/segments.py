@@ -60,28 +60,11 @@ class SegmentWriter:
         `inputs`/`outputs` add more streams, such as the sound track, in the same step."""
         listing = self.folder / "list.txt"
         listing.write_text("".join(f"file '{segment.name}'\n" for segment in self.finished))
-        run(
-            [
-                "-f",
-                "concat",
-                "-safe",
-                "0",
-                "-i",
-                str(listing),
-                *inputs,
-                "-map",
-                "0:v:0",
-                "-c:v",
-                "copy",
-                *outputs,
-                "-movflags",
-                "+faststart",
-                "-f",
-                "mp4",
-                str(out),
-            ],
-            f"join {len(self.finished)} segment(s) into {out}; they stay in {self.folder}",
-        )
+        concat = ["-f", "concat", "-safe", "0", "-i", str(listing)]  # the segments, one after the other
+        video = ["-map", "0:v:0", "-c:v", "copy"]  # copied, not encoded again
+        mp4 = ["-movflags", "+faststart", "-f", "mp4", str(out)]
+        where = f"join {len(self.finished)} segment(s) into {out}; they stay in {self.folder}"
+        run([*concat, *inputs, *video, *outputs, *mp4], where)
 
     def remove(self) -> None:
         """Delete what this writer made; the folder too, if nothing else is in it."""
