@@ -35,26 +35,10 @@ def x264_args(cfg: VideoConfig, fps: float) -> list[str]:
     """YouTube's recommended upload video: H.264 High, progressive 4:2:0 BT.709, 2 B-frames, closed GOPs
     on a fixed grid (no scene-cut keyframes), CRF with an optional VBV cap."""
     gop = str(gop_frames(fps))
-    args = [
-        "-vf",
-        BT709,
-        "-c:v",
-        "libx264",
-        "-preset",
-        cfg.preset,
-        "-crf",
-        str(cfg.crf),
-        "-profile:v",
-        "high",
-        "-g",
-        gop,
-        "-bf",
-        "2",
-        "-flags",
-        "+cgop",
-        "-sc_threshold",
-        "0",
-    ]
+    encoder = ["-vf", BT709, "-c:v", "libx264"]  # BT.709 colour, H.264
+    quality = ["-preset", cfg.preset, "-crf", str(cfg.crf), "-profile:v", "high"]
+    grid = ["-g", gop, "-bf", "2", "-flags", "+cgop", "-sc_threshold", "0"]  # closed GOPs, no scene cuts
+    args = [*encoder, *quality, *grid]
     if cfg.maxrate is not None:
         cap = round(cfg.maxrate * (1.5 if fps > 30 else 1.0))  # YouTube's high-frame-rate figures are 1.5x
         args += ["-maxrate", f"{cap}k", "-bufsize", f"{2 * cap}k"]
@@ -85,20 +69,9 @@ class Mp4Writer:
         self.audio = check_audio_file(audio) if audio else None
         if self.audio:
             audio_duration(self.audio)  # an unreadable track fails now, before the first frame
-        args = [
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-s",
-            f"{width}x{height}",
-            "-r",
-            str(fps_fraction(fps)),
-            "-i",
-            "-",
-            "-an",
-            *x264_args(cfg, fps),
-        ]
+        size, rate = f"{width}x{height}", str(fps_fraction(fps))
+        frames = ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size, "-r", rate]
+        args = [*frames, "-i", "-", "-an", *x264_args(cfg, fps)]  # 8-bit RGB frames on stdin, no sound yet
         self.segments = SegmentWriter(path.parent / "segments", args, cfg.segment_frames, gop_frames(fps))
 
     @property
